@@ -1,0 +1,53 @@
+package mvc
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+)
+
+// DataEnvVar is the environment variable that points to real data (see ../shared/data/README.md
+// in the development set-up): MNIST-M, USPS, CIFAR-100, BSDS500, Allen NWB files, ...
+const DataEnvVar = "MVC_DATA"
+
+// DataDir returns the directory named by $MVC_DATA (made absolute) and whether it exists.
+// It returns "" when the variable is unset.
+func DataDir() (dir string, exists bool) {
+	dir = os.Getenv(DataEnvVar)
+	if dir == "" {
+		return "", false
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	st, err := os.Stat(dir)
+	return dir, err == nil && st.IsDir()
+}
+
+// Versions reports the Go toolchain and the versions of the main modules compiled into this
+// binary (GoMLX, its compute backends, GoNB, gonum), as recorded in the build information.
+func Versions() map[string]string {
+	v := map[string]string{"go": runtime.Version()}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	for _, dep := range info.Deps {
+		switch dep.Path {
+		case "github.com/gomlx/gomlx", "github.com/gomlx/compute", "github.com/gomlx/go-xla",
+			"gonum.org/v1/gonum", "gonum.org/v1/plot":
+			version := dep.Version
+			if dep.Replace != nil {
+				version = dep.Replace.Version + " (replaced)"
+			}
+			v[dep.Path] = version
+		}
+	}
+	for _, s := range info.Settings {
+		if s.Key == "GOEXPERIMENT" {
+			v["GOEXPERIMENT"] = s.Value
+		}
+	}
+	return v
+}

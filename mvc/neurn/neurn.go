@@ -1,0 +1,199 @@
+// Package neurn implements NeuRN, the Neural Response Normalization layer of "Mice to Machines:
+// Neural Representations from Visual Cortex for Domain Generalization" (Qazi, Jalil, Iqbal;
+// section "Neural Response Normalization"), and the two normalizations the paper contrasts it
+// with: Local Response Normalization ([LRN], Krizhevsky, Sutskever and Hinton 2012) and Local
+// Contrast Normalization ([LCN], Jarrett et al. 2009).
+//
+// NeuRN maps an image to a "domain-agnostic" representation of its local contrast: for each
+// image, each channel and each pixel, it takes the k x k window centred on the pixel (stride 1;
+// at the borders the window is cut to the pixels inside the image) and computes the population
+// standard deviation sigma of the window (divide by the count, no Bessel correction). The output
+// is sigma / max(m, 1e-6), where m is the maximum of sigma over the image (all positions and
+// channels; or per channel with the PerChannel option). A blank image maps to zeros, and the
+// output has the input's shape. In the paper's notation: I_a = sigma_{p_k} / c, c = max(sigma).
+//
+// Images are [batch, height, width, channels] (GoMLX's default layout), float32 in [0,1].
+//
+// # Implementation
+//
+// The window sums are box sums computed with cumulative sums along height and width, so the cost
+// is O(H x W) per channel whatever k. Sums are accumulated in float64 on values shifted by each
+// image-channel's top-left pixel, which avoids the catastrophic cancellation of
+// E[x^2] - E[x]^2 in float32 (errors of up to 6e-4 on flat patches). Gradients are finite
+// everywhere, flat patches included (there the gradient of sigma is defined as 0).
+//
+// Use [New] (a builder, in the style of GoMLX layers) inside models, [NeuRN] as a plain graph
+// function, [Transformer] to apply it to tensors outside a model, and [Reference] for a plain-Go
+// float64 evaluation of the specification (the tests' oracle).
+package neurn
+
+import (
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's customary dot import.
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
+)
+
+// DefaultKernelSize is the window size k used when none is given; the paper's "patches of size
+// k" with the value of its companion paper (NeuRN, arXiv 2505.06881).
+const DefaultKernelSize = 3
+
+// MaxFloor is the lower bound applied to the per-image maximum before dividing, so that a blank
+// image (all windows flat) maps to zeros instead of NaN.
+const MaxFloor = 1e-6
+
+// Scope hyperparameters read by [New] as defaults, so a whole model can be configured with
+// scope.SetParam.
+const (
+	// ParamKernelSize (int) overrides DefaultKernelSize.
+	ParamKernelSize = "neurn_kernel_size"
+	// ParamPerChannel (bool) selects the per-channel maximum.
+	ParamPerChannel = "neurn_per_channel"
+)
+
+// Builder configures a NeuRN layer; create it with [New], finish it with [Builder.Done].
+type Builder struct {
+	x          *Node
+	kernelSize int
+	perChannel bool
+}
+
+// New starts a NeuRN layer on images x, shaped [batch, height, width, channels]. The scope
+// holds no variables (NeuRN has no trainable parameters); its hyperparameters [ParamKernelSize]
+// and [ParamPerChannel], when set, give the defaults. scope may be nil.
+//
+// Example:
+//
+//	y := neurn.New(scope, x).KernelSize(5).Done()
+func New(scope *model.Scope, x *Node) *Builder {
+	b := &Builder{x: x, kernelSize: DefaultKernelSize}
+	if scope != nil {
+		if v, ok := scope.GetParam(ParamKernelSize); ok {
+			if k, ok := v.(int); ok {
+				b.kernelSize = k
+			}
+		}
+		if v, ok := scope.GetParam(ParamPerChannel); ok {
+			if pc, ok := v.(bool); ok {
+				b.perChannel = pc
+			}
+		}
+	}
+	return b
+}
+
+// KernelSize sets the window size k (odd, >= 1). Default: [DefaultKernelSize].
+func (b *Builder) KernelSize(k int) *Builder {
+	b.kernelSize = k
+	return b
+}
+
+// PerChannel normalizes each channel by its own maximum instead of the image's maximum over all
+// channels (the paper's "c = max(sigma)" is over the whole image, the default).
+func (b *Builder) PerChannel(perChannel bool) *Builder {
+	b.perChannel = perChannel
+	return b
+}
+
+// Done builds the layer and returns its output, with x's shape and dtype.
+func (b *Builder) Done() *Node {
+	return NeuRN(b.x, b.kernelSize, b.perChannel)
+}
+
+// NeuRN returns the NeuRN of images x ([batch, height, width, channels], float32 or float64)
+// with window size k (odd, >= 1), normalized per image, or per image and channel when
+// perChannel is true. The output has x's shape and dtype. Invalid arguments panic with a GoMLX
+// exception, which executors return as errors.
+func NeuRN(x *Node, k int, perChannel bool) *Node {
+	checkImages("NeuRN", x, k)
+	sigma := localStd(x, k)
+	reduceAxes := []int{1, 2, 3}
+	if perChannel {
+		reduceAxes = []int{1, 2}
+	}
+	m := MaxScalar(ReduceAndKeep(sigma, ReduceMax, reduceAxes...), MaxFloor)
+	return Div(sigma, m)
+}
+
+// checkImages validates the input of the image normalizations.
+func checkImages(op string, x *Node, k int) {
+	if x.Rank() != 4 {
+		exceptions.Panicf("%s: images must be [batch, height, width, channels] (rank 4), got shape %s", op, x.Shape())
+	}
+	if dt := x.DType(); dt != dtypes.Float32 && dt != dtypes.Float64 {
+		exceptions.Panicf("%s: images must be float32 or float64, got %s", op, dt)
+	}
+	if k < 1 || k%2 == 0 {
+		exceptions.Panicf("%s: kernel size must be odd and >= 1, got %d", op, k)
+	}
+}
+
+// localStd returns the population standard deviation of each pixel's k x k window (cut at the
+// borders), per channel, in x's dtype.
+func localStd(x *Node, k int) *Node {
+	g := x.Graph()
+	dims := x.Shape().Dimensions
+	height, width := dims[1], dims[2]
+	x64 := ConvertDType(x, dtypes.Float64)
+	// Shift each image-channel by its top-left pixel: the sums then scale with the image's
+	// range instead of its brightness, which keeps float64 rounding far below 1e-5 of the
+	// output even for nearly flat images. The shift does not change any standard deviation.
+	ref := StopGradient(Slice(x64, AxisRange(), AxisRange(0, 1), AxisRange(0, 1), AxisRange()))
+	d := Sub(x64, ref)
+	s1 := boxSum2D(d, k)
+	s2 := boxSum2D(Square(d), k)
+	inv := Const(g, inverseCounts(height, width, k)) // [1, H, W, 1]
+	mean := Mul(s1, inv)
+	variance := Sub(Mul(s2, inv), Square(mean))
+	variance = ConvertDType(variance, x.DType())
+	return safeSqrt(variance)
+}
+
+// safeSqrt is sqrt(max(v, 0)) with a finite gradient at 0: for v below tiny it returns
+// v/sqrt(tiny) (at most sqrt(tiny) = 1e-15 away from the square root), whose gradient is finite.
+func safeSqrt(v *Node) *Node {
+	const tiny = 1e-30
+	v = MaxScalar(v, 0)
+	return Div(v, Sqrt(MaxScalar(v, tiny)))
+}
+
+// boxSum2D sums each k x k window of x [batch, H, W, C] over axes 1 and 2, cut at the borders.
+func boxSum2D(x *Node, k int) *Node {
+	return boxSum(boxSum(x, 1, k), 2, k)
+}
+
+// boxSum sums the window of size k (odd) centred at each position along axis, treating
+// positions outside the axis as zeros, in O(n) whatever k: a cumulative sum of the padded axis,
+// then the difference of two shifted slices.
+func boxSum(x *Node, axis, k int) *Node {
+	if k == 1 {
+		return x
+	}
+	r := k / 2
+	n := x.Shape().Dimensions[axis]
+	pads := make([]compute.PadAxis, x.Rank())
+	pads[axis] = compute.PadAxis{Start: r + 1, End: r}
+	c := CumSum(Pad(x, ScalarZero(x.Graph(), x.DType()), pads...), axis)
+	return Sub(SliceAxis(c, axis, AxisRange(2*r+1, 2*r+1+n)), SliceAxis(c, axis, AxisRange(0, n)))
+}
+
+// inverseCounts returns 1/count of the k x k window at each position of an H x W image, with
+// windows cut at the borders, shaped [1, H, W, 1].
+func inverseCounts(height, width, k int) [][][][]float64 {
+	out := [][][][]float64{make([][][]float64, height)}
+	for i := range height {
+		row := make([][]float64, width)
+		for j := range width {
+			row[j] = []float64{1 / float64(windowCount(i, height, k)*windowCount(j, width, k))}
+		}
+		out[0][i] = row
+	}
+	return out
+}
+
+// windowCount is the number of positions of a size-k window centred at i that fall in [0, n).
+func windowCount(i, n, k int) int {
+	r := k / 2
+	return min(i+r, n-1) - max(i-r, 0) + 1
+}
