@@ -1,0 +1,45 @@
+package mvc
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/pkg/errors"
+)
+
+// WriteFileAtomic writes a file so that readers (and a crash) see either the old content or the
+// complete new one, never a partial file: it writes to a temporary file in the same directory,
+// syncs it, then renames it over path. write receives the temporary file; on any error the
+// temporary file is removed and path is left untouched.
+func WriteFileAtomic(path string, write func(f *os.File) error) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errors.Wrapf(err, "creating directory for %s", path)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return errors.Wrapf(err, "creating temporary file for %s", path)
+	}
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return errors.Wrapf(err, "writing %s", path)
+	}
+	if err = tmp.Sync(); err != nil {
+		return errors.Wrapf(err, "syncing %s", path)
+	}
+	if err = tmp.Close(); err != nil {
+		return errors.Wrapf(err, "closing %s", path)
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return errors.Wrapf(err, "setting permissions of %s", path)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return errors.Wrapf(err, "renaming temporary file to %s", path)
+	}
+	return nil
+}
