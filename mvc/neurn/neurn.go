@@ -131,61 +131,70 @@ func checkImages(op string, x *Node, k int) {
 
 // localStd returns the population standard deviation of each pixel's k x k window (cut at the
 // borders), per channel, in x's dtype.
+//
+// The pure-Go backend runs one pass over memory per operation and does not fuse them, so the
+// graph is arranged to need few passes: one padding serves both box sums and both axes.
 func localStd(x *Node, k int) *Node {
 	g := x.Graph()
 	dims := x.Shape().Dimensions
 	height, width := dims[1], dims[2]
+	r := k / 2
 	x64 := ConvertDType(x, dtypes.Float64)
 	// Shift each image-channel by its top-left pixel: the sums then scale with the image's
 	// range instead of its brightness, which keeps float64 rounding far below 1e-5 of the
 	// output even for nearly flat images. The shift does not change any standard deviation.
 	ref := StopGradient(Slice(x64, AxisRange(), AxisRange(0, 1), AxisRange(0, 1), AxisRange()))
 	d := Sub(x64, ref)
-	s1 := boxSum2D(d, k)
-	s2 := boxSum2D(Square(d), k)
-	inv := Const(g, inverseCounts(height, width, k)) // [1, H, W, 1]
-	mean := Mul(s1, inv)
-	variance := Sub(Mul(s2, inv), Square(mean))
-	variance = ConvertDType(variance, x.DType())
-	return safeSqrt(variance)
+	if k > 1 {
+		// Zeros around the image: r+1 before (the cumulative sums' leading zero) and r after.
+		d = Pad(d, ScalarZero(g, dtypes.Float64),
+			compute.PadAxis{}, compute.PadAxis{Start: r + 1, End: r}, compute.PadAxis{Start: r + 1, End: r}, compute.PadAxis{})
+	}
+	s1 := boxSum2D(d, k, height, width)
+	s2 := boxSum2D(Square(d), k, height, width)
+	// count^2 * variance = count * sum(d^2) - sum(d)^2, with the count of each (cut) window.
+	counts := Const(g, windowCounts(height, width, k)) // [1, H, W, 1]
+	scaledVar := ConvertDType(Sub(Mul(s2, counts), Square(s1)), x.DType())
+	scaledStd := safeSqrt(scaledVar)
+	inv := ConvertDType(Reciprocal(counts), x.DType())
+	return Mul(scaledStd, inv)
 }
 
-// safeSqrt is sqrt(max(v, 0)) with a finite gradient at 0: for v below tiny it returns
-// v/sqrt(tiny) (at most sqrt(tiny) = 1e-15 away from the square root), whose gradient is finite.
+// safeSqrt is sqrt(max(v, 0)) with a finite gradient everywhere: it returns
+// sqrt(max(v, tiny)) - sqrt(tiny) with tiny = 2^-100, exactly 0 for v <= tiny and within
+// sqrt(tiny) < 1e-15 of sqrt(v) otherwise; its gradient is 0 for v <= tiny (flat windows).
 func safeSqrt(v *Node) *Node {
-	const tiny = 1e-30
-	v = MaxScalar(v, 0)
-	return Div(v, Sqrt(MaxScalar(v, tiny)))
+	const tiny, sqrtTiny = 0x1p-100, 0x1p-50
+	return AddScalar(Sqrt(MaxScalar(v, tiny)), -sqrtTiny)
 }
 
-// boxSum2D sums each k x k window of x [batch, H, W, C] over axes 1 and 2, cut at the borders.
-func boxSum2D(x *Node, k int) *Node {
-	return boxSum(boxSum(x, 1, k), 2, k)
-}
-
-// boxSum sums the window of size k (odd) centred at each position along axis, treating
-// positions outside the axis as zeros, in O(n) whatever k: a cumulative sum of the padded axis,
-// then the difference of two shifted slices.
-func boxSum(x *Node, axis, k int) *Node {
+// boxSum2D sums each k x k window of x over axes 1 and 2, cut at the borders. Unless k == 1,
+// x must be zero-padded by r+1 before and r after (r = k/2) on both axes; the result is
+// [batch, height, width, channels].
+func boxSum2D(x *Node, k, height, width int) *Node {
 	if k == 1 {
 		return x
 	}
+	return boxSum(boxSum(x, 1, k, height), 2, k, width)
+}
+
+// boxSum sums, along axis, the window of size k (odd) centred at each position, in O(n)
+// whatever k: the cumulative sum of the axis, zero-padded by r+1 before and r after, then the
+// difference of two shifted slices. The axis shrinks to n.
+func boxSum(x *Node, axis, k, n int) *Node {
 	r := k / 2
-	n := x.Shape().Dimensions[axis]
-	pads := make([]compute.PadAxis, x.Rank())
-	pads[axis] = compute.PadAxis{Start: r + 1, End: r}
-	c := CumSum(Pad(x, ScalarZero(x.Graph(), x.DType()), pads...), axis)
+	c := CumSum(x, axis)
 	return Sub(SliceAxis(c, axis, AxisRange(2*r+1, 2*r+1+n)), SliceAxis(c, axis, AxisRange(0, n)))
 }
 
-// inverseCounts returns 1/count of the k x k window at each position of an H x W image, with
-// windows cut at the borders, shaped [1, H, W, 1].
-func inverseCounts(height, width, k int) [][][][]float64 {
+// windowCounts returns the number of pixels of the k x k window at each position of an H x W
+// image, with windows cut at the borders, shaped [1, H, W, 1].
+func windowCounts(height, width, k int) [][][][]float64 {
 	out := [][][][]float64{make([][][]float64, height)}
 	for i := range height {
 		row := make([][]float64, width)
 		for j := range width {
-			row[j] = []float64{1 / float64(windowCount(i, height, k)*windowCount(j, width, k))}
+			row[j] = []float64{float64(windowCount(i, height, k) * windowCount(j, width, k))}
 		}
 		out[0][i] = row
 	}

@@ -22,17 +22,27 @@ type Transformer struct {
 // NewTransformer returns a Transformer for window size k (odd, >= 1), normalizing per image or,
 // with perChannel, per image and channel.
 func NewTransformer(backend compute.Backend, k int, perChannel bool) (*Transformer, error) {
+	return newTransformer(backend, k, perChannel, NeuRN, "NeuRN")
+}
+
+// NewNaiveTransformer is like [NewTransformer] but computes with [NaiveNeuRN], the O(k^2)
+// per-pixel baseline of the benchmarks.
+func NewNaiveTransformer(backend compute.Backend, k int, perChannel bool) (*Transformer, error) {
+	return newTransformer(backend, k, perChannel, NaiveNeuRN, "NaiveNeuRN")
+}
+
+func newTransformer(backend compute.Backend, k int, perChannel bool, fn func(*Node, int, bool) *Node, name string) (*Transformer, error) {
 	if k < 1 || k%2 == 0 {
 		return nil, errors.Errorf("neurn: kernel size must be odd and >= 1, got %d", k)
 	}
 	if backend == nil {
 		return nil, errors.New("neurn: nil backend")
 	}
-	exec, err := NewExec(backend, func(x *Node) *Node { return NeuRN(x, k, perChannel) })
+	exec, err := NewExec(backend, func(x *Node) *Node { return fn(x, k, perChannel) })
 	if err != nil {
 		return nil, errors.Wrap(err, "neurn: compiling the NeuRN graph")
 	}
-	return &Transformer{k: k, perChannel: perChannel, exec: exec.WithName(fmt.Sprintf("NeuRN_k%d", k))}, nil
+	return &Transformer{k: k, perChannel: perChannel, exec: exec.WithName(fmt.Sprintf("%s_k%d", name, k))}, nil
 }
 
 // KernelSize returns the window size k.

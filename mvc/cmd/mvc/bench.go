@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	benchmarks "github.com/janpfeifer/go-benchmarks"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/neurn"
+)
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintln(stderr, "Usage: mvc bench neurn [flags]\n\nComponents: neurn. Run \"mvc bench neurn --help\" for its flags.")
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return nil
+		}
+		return badInput("which component? (neurn)")
+	}
+	switch args[0] {
+	case "neurn":
+		return benchNeuRN(args[1:], stdout, stderr)
+	default:
+		return badInput("unknown component %q; available: neurn", args[0])
+	}
+}
+
+func benchNeuRN(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench neurn", "[--batch 256] [--size 32] [--channels 3] [--k 3,5,7] [--duration 3s] [--naive]",
+		"Benchmarks NeuRN on random images with github.com/janpfeifer/go-benchmarks: the box-sum graph\n"+
+			"(what models use) and, with --naive, the per-window graph it replaces, on the backend that\n"+
+			"\"mvc env\" reports. Times are per batch, with the throughput in images/s in brackets.", stderr)
+	batch := fs.Int("batch", 256, "images per batch")
+	size := fs.Int("size", 32, "image height and width")
+	channels := fs.Int("channels", 3, "channels per image")
+	kList := fs.String("k", "3,5,7", "comma-separated window sizes")
+	duration := fs.Duration("duration", 3*time.Second, "measuring time per benchmark (after 3 warm-up runs)")
+	naive := fs.Bool("naive", true, "also benchmark the naive per-window implementation")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *batch < 1 || *size < 1 || *channels < 1 || *duration <= 0 {
+		return badInput("--batch, --size, --channels and --duration must be positive")
+	}
+	var ks []int
+	for field := range strings.SplitSeq(*kList, ",") {
+		k, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || k < 1 || k%2 == 0 {
+			return badInput("--k: %q is not an odd window size >= 1", field)
+		}
+		ks = append(ks, k)
+	}
+	backend, err := mvc.Backend()
+	if err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := make([]float32, *batch**size**size**channels)
+	for i := range values {
+		values[i] = rng.Float32()
+	}
+	x := tensors.FromFlatDataAndDimensions(values, *batch, *size, *size, *channels)
+	var fns []benchmarks.NamedFunction
+	var firstErr error
+	for _, impl := range []struct {
+		name string
+		make func() func(int) (*neurn.Transformer, error)
+	}{
+		{"box-sum", func() func(int) (*neurn.Transformer, error) {
+			return func(k int) (*neurn.Transformer, error) { return neurn.NewTransformer(backend, k, false) }
+		}},
+		{"naive", func() func(int) (*neurn.Transformer, error) {
+			return func(k int) (*neurn.Transformer, error) { return neurn.NewNaiveTransformer(backend, k, false) }
+		}},
+	} {
+		if impl.name == "naive" && !*naive {
+			continue
+		}
+		for _, k := range ks {
+			tr, err := impl.make()(k)
+			if err != nil {
+				return err
+			}
+			// Compile before timing.
+			out, err := tr.Apply(x)
+			if err != nil {
+				return err
+			}
+			out.FinalizeAll()
+			fns = append(fns, benchmarks.NamedFunction{
+				Name: fmt.Sprintf("NeuRN %s k=%d", impl.name, k),
+				Func: func() {
+					out, err := tr.Apply(x)
+					if err != nil {
+						if firstErr == nil {
+							firstErr = err
+						}
+						return
+					}
+					out.FinalizeAll()
+				},
+			})
+		}
+	}
+	fmt.Fprintf(stdout, "NeuRN on %d images of %dx%dx%d, backend %s\n", *batch, *size, *size, *channels, mvc.ChooseBackend().Config)
+	images := float64(*batch)
+	// go-benchmarks prints to the process's standard output.
+	benchmarks.New(fns...).
+		WithWarmUps(3).
+		WithDuration(*duration).
+		WithColumnSize(26).
+		WithPrettyPrintFn(func(d time.Duration) string {
+			return fmt.Sprintf("%s (%.0f img/s)", benchmarks.PrettyPrint(d), images/d.Seconds())
+		}).
+		Done()
+	return firstErr
+}

@@ -1,0 +1,131 @@
+// Command mvc is the command-line program of mice2machines, the Go implementation of "Mice to
+// Machines: Neural Representations from Visual Cortex for Domain Generalization" (Qazi, Jalil,
+// Iqbal).
+//
+// Usage:
+//
+//	mvc <command> [flags]
+//
+// Commands:
+//
+//	reproduce  regenerate the paper's figures and tables (the main job)
+//	neurn      apply NeuRN to images stored in a .npy file
+//	bench      benchmark a component (neurn)
+//	env        show the GoMLX backend chosen and why, versions, and where data is looked for
+//
+// Run "mvc <command> --help" for each command's flags. Exit status: 0 on success, 2 for bad
+// usage or bad input (a clear one-line message on stderr), 1 for other failures.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// exitUsage is the exit status for bad usage or bad input.
+const exitUsage = 2
+
+// command is one subcommand of mvc.
+type command struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]command{
+	"reproduce": {"regenerate the paper's figures and tables (the main job)", runReproduce},
+	"neurn":     {"apply NeuRN to images stored in a .npy file", runNeuRN},
+	"bench":     {"benchmark a component: mvc bench neurn", runBench},
+	"env":       {"show the GoMLX backend chosen and why, versions, and where data is looked for", runEnv},
+}
+
+// usageError marks errors caused by bad usage or bad input: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func badInput(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes mvc with args (without the program name) and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "mvc: unknown command %q; run \"mvc --help\" for the list\n", args[0])
+		return exitUsage
+	}
+	err := cmd.run(args[1:], stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	default:
+		fmt.Fprintf(stderr, "mvc %s: %s\n", args[0], oneLine(err.Error()))
+		var ue usageError
+		if errors.As(err, &ue) {
+			return exitUsage
+		}
+		return 1
+	}
+}
+
+// oneLine keeps error messages to one line, as promised to scripts reading stderr.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "mvc: mice2machines, the Go implementation of \"Mice to Machines\" (Qazi, Jalil, Iqbal)")
+	fmt.Fprintln(w, "\nUsage: mvc <command> [flags]\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].summary)
+	}
+	fmt.Fprintln(w, "\nRun \"mvc <command> --help\" for the flags of a command.")
+}
+
+// newFlagSet returns a FlagSet whose errors are returned (not printed and exited), with a usage
+// line and a description printed by --help.
+func newFlagSet(name, usage, description string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("mvc "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: mvc %s %s\n\n%s\n\nFlags:\n", name, usage, description)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into usage errors and rejecting extra arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return badInput("unexpected arguments %q (see --help)", fs.Args())
+	}
+	return nil
+}

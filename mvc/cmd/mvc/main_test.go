@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/neurn"
+)
+
+// runMVC runs the command in-process and returns its exit status, stdout and stderr.
+func runMVC(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestHelpForEveryCommand(t *testing.T) {
+	if code, _, stderr := runMVC("--help"); code != 0 || !strings.Contains(stderr, "reproduce") {
+		t.Errorf("mvc --help: exit %d, stderr %q", code, stderr)
+	}
+	for _, args := range [][]string{{"neurn", "--help"}, {"env", "--help"}, {"reproduce", "--help"}, {"bench", "--help"}, {"bench", "neurn", "--help"}} {
+		code, _, stderr := runMVC(args...)
+		if code != 0 || !strings.Contains(stderr, "Usage: mvc") {
+			t.Errorf("mvc %v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	if code, _, _ := runMVC("frobnicate"); code != exitUsage {
+		t.Errorf("unknown command: exit %d, want %d", code, exitUsage)
+	}
+	if code, _, _ := runMVC("neurn", "--bogus"); code != exitUsage {
+		t.Errorf("unknown flag: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestNeuRNCommandMatchesReference(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy")
+	rng := rand.New(rand.NewPCG(9, 9))
+	shape := []int{3, 10, 12, 3}
+	values := make([]float32, 3*10*12*3)
+	for i := range values {
+		values[i] = rng.Float32()
+	}
+	if err := data.WriteNPYFloat32(in, values, shape); err != nil {
+		t.Fatal(err)
+	}
+	for _, perChannel := range []bool{false, true} {
+		for _, k := range []int{1, 3, 5, 7, 9} {
+			args := []string{"neurn", "--k", itoa(k), "--in", in, "--out", out}
+			if perChannel {
+				args = append(args, "--per-channel")
+			}
+			if code, _, stderr := runMVC(args...); code != 0 {
+				t.Fatalf("mvc %v: exit %d: %s", args, code, stderr)
+			}
+			got, gotShape, err := data.ReadNPYFloat32(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !equalInts(gotShape, shape) {
+				t.Fatalf("output shape %v, want %v", gotShape, shape)
+			}
+			in64 := make([]float64, len(values))
+			for i, v := range values {
+				in64[i] = float64(v)
+			}
+			want, _ := neurn.Reference(in64, 3, 10, 12, 3, k, perChannel)
+			for i := range want {
+				if d := math.Abs(float64(got[i]) - want[i]); !(d <= 1e-5) {
+					t.Fatalf("k=%d perChannel=%v: value %d = %v, reference %v", k, perChannel, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// writeRawNPY writes a .npy file with the given dtype descriptor and shape string, for inputs
+// that WriteNPYFloat32 cannot produce.
+func writeRawNPY(t *testing.T, path, descr, shape string, payload []byte) {
+	t.Helper()
+	header := "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }"
+	total := 10 + len(header) + 1
+	header += strings.Repeat(" ", (64-total%64)%64) + "\n"
+	var buf bytes.Buffer
+	buf.WriteString("\x93NUMPY\x01\x00")
+	_ = binary.Write(&buf, binary.LittleEndian, uint16(len(header)))
+	buf.WriteString(header)
+	buf.Write(payload)
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNeuRNCommandBadInput(t *testing.T) {
+	dir := t.TempDir()
+	rank3 := filepath.Join(dir, "rank3.npy")
+	if err := data.WriteNPYFloat32(rank3, make([]float32, 2*4*4), []int{2, 4, 4}); err != nil {
+		t.Fatal(err)
+	}
+	f64 := filepath.Join(dir, "f64.npy")
+	writeRawNPY(t, f64, "<f8", "(1, 2, 2, 1)", make([]byte, 8*4))
+	nan := filepath.Join(dir, "nan.npy")
+	nanValues := make([]float32, 1*3*3*1)
+	nanValues[4] = float32(math.NaN())
+	if err := data.WriteNPYFloat32(nan, nanValues, []int{1, 3, 3, 1}); err != nil {
+		t.Fatal(err)
+	}
+	corrupt := filepath.Join(dir, "corrupt.npy")
+	if err := os.WriteFile(corrupt, []byte("not a numpy file at all"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.npy")
+	writeRawNPY(t, truncated, "<f4", "(1, 4, 4, 1)", make([]byte, 4*7))
+	cases := []struct {
+		name, in, k, wantInMessage string
+	}{
+		{"missing file", filepath.Join(dir, "nope.npy"), "3", "nope.npy"},
+		{"wrong rank", rank3, "3", "rank 4"},
+		{"wrong dtype", f64, "3", "float64"},
+		{"NaN", nan, "3", "non-finite"},
+		{"corrupt", corrupt, "3", "corrupt.npy"},
+		{"truncated", truncated, "3", "truncated.npy"},
+		{"even k", rank3, "4", "odd"},
+	}
+	for _, c := range cases {
+		out := filepath.Join(dir, c.name+".out.npy")
+		code, _, stderr := runMVC("neurn", "--k", c.k, "--in", c.in, "--out", out)
+		if code != exitUsage {
+			t.Errorf("%s: exit %d, want %d (stderr %q)", c.name, code, exitUsage, stderr)
+		}
+		if strings.Count(strings.TrimRight(stderr, "\n"), "\n") != 0 || !strings.Contains(stderr, c.wantInMessage) {
+			t.Errorf("%s: want one line on stderr mentioning %q, got %q", c.name, c.wantInMessage, stderr)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s: output file left behind", c.name)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file left behind: %s", e.Name())
+		}
+	}
+}
+
+func TestEnv(t *testing.T) {
+	t.Setenv("MVC_DATA", t.TempDir())
+	code, stdout, stderr := runMVC("env")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"backend:", "why:", "github.com/gomlx/gomlx", "go1.", "MVC_DATA"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("mvc env output lacks %q:\n%s", want, stdout)
+		}
+	}
+	t.Setenv("GOMLX_BACKEND", "go")
+	code, stdout, _ = runMVC("env", "--json")
+	if code != 0 || !strings.Contains(stdout, `"backend": "go"`) || !strings.Contains(stdout, "GOMLX_BACKEND is set") {
+		t.Errorf("mvc env --json with GOMLX_BACKEND=go: exit %d, output %s", code, stdout)
+	}
+}
+
+func TestReproduceSmoke(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := runMVC("reproduce", "--profile", "smoke", "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, name := range []string{"neurn_examples.png", "neurn_examples.svg"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || st.Size() < 1000 {
+			t.Errorf("%s not written (or too small): %v\n%s", name, err, stdout)
+		}
+	}
+	if code, _, _ := runMVC("reproduce", "--profile", "huge"); code != exitUsage {
+		t.Errorf("unknown profile: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestBenchNeuRNRuns(t *testing.T) {
+	code, stdout, stderr := runMVC("bench", "neurn", "--batch", "2", "--size", "8", "--k", "3", "--duration", "20ms")
+	if code != 0 || !strings.Contains(stdout, "NeuRN on 2 images") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if code, _, _ := runMVC("bench", "neurn", "--k", "4"); code != exitUsage {
+		t.Errorf("even k: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func equalInts(a, b []int) bool { return slices.Equal(a, b) }
