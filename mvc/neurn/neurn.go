@@ -184,7 +184,22 @@ func boxSum2D(x *Node, k, height, width int) *Node {
 func boxSum(x *Node, axis, k, n int) *Node {
 	r := k / 2
 	c := CumSum(x, axis)
-	return Sub(SliceAxis(c, axis, AxisRange(2*r+1, 2*r+1+n)), SliceAxis(c, axis, AxisRange(0, n)))
+	// Slice a rank-2 view [outer, axis x inner]: the backend copies slices element by element
+	// with per-axis bookkeeping, which costs much less with long contiguous rows.
+	dims := c.Shape().Dimensions
+	outer, inner := 1, 1
+	for _, d := range dims[:axis] {
+		outer *= d
+	}
+	for _, d := range dims[axis+1:] {
+		inner *= d
+	}
+	flat := Reshape(c, outer, dims[axis]*inner)
+	hi := Slice(flat, AxisRange(), AxisRange((2*r+1)*inner, (2*r+1+n)*inner))
+	lo := Slice(flat, AxisRange(), AxisRange(0, n*inner))
+	outDims := append([]int(nil), dims...)
+	outDims[axis] = n
+	return Reshape(Sub(hi, lo), outDims...)
 }
 
 // windowCounts returns the number of pixels of the k x k window at each position of an H x W

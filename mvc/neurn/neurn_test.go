@@ -306,3 +306,41 @@ func flatInterior(i, h, w, c int) bool {
 	img := i / c / w / h
 	return img == 1 && ch == 0 && row >= 0 && row <= 4 && j >= 0 && j <= 4
 }
+
+// TestTransformerChunkingIsExact checks that cutting a batch into chunks run in parallel gives
+// bit-for-bit the output of one graph over the whole batch, for float32 and float64.
+func TestTransformerChunkingIsExact(t *testing.T) {
+	backend := mvc.MustBackend()
+	rng := rand.New(rand.NewPCG(11, 12))
+	const n, h, w, c = 45, 20, 20, 3 // several chunks, the last one short
+	v32 := make([]float32, n*h*w*c)
+	v64 := make([]float64, n*h*w*c)
+	for i := range v32 {
+		v32[i] = rng.Float32()
+		v64[i] = float64(v32[i])
+	}
+	whole := MustNewExec(backend, func(x *Node) *Node { return neurn.NeuRN(x, 5, false) })
+	tr := transformer(t, 5, false)
+	for _, x := range []*tensors.Tensor{
+		tensors.FromFlatDataAndDimensions(v32, n, h, w, c),
+		tensors.FromFlatDataAndDimensions(v64, n, h, w, c),
+	} {
+		want := whole.MustCall1(x)
+		got, err := tr.Apply(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Shape().Equal(want.Shape()) {
+			t.Fatalf("shape %s, want %s", got.Shape(), want.Shape())
+		}
+		if !got.Equal(want) {
+			t.Errorf("%s: chunked Transformer output differs from the whole-batch graph", x.Shape().DType)
+		}
+	}
+	// A NaN in a later chunk is reported with its image.
+	bad := append([]float32(nil), v32...)
+	bad[40*h*w*c+7] = float32(math.NaN())
+	if _, err := tr.ApplyFlat(bad, n, h, w, c); err == nil || !strings.Contains(err.Error(), "image 40") {
+		t.Errorf("NaN in image 40: got error %v", err)
+	}
+}
