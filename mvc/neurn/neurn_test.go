@@ -312,7 +312,7 @@ func flatInterior(i, h, w, c int) bool {
 func TestTransformerChunkingIsExact(t *testing.T) {
 	backend := mvc.MustBackend()
 	rng := rand.New(rand.NewPCG(11, 12))
-	const n, h, w, c = 45, 20, 20, 3 // several chunks, the last one short
+	const n, h, w, c = 45, 32, 32, 3 // 3 chunks of up to 21 images, the last one short
 	v32 := make([]float32, n*h*w*c)
 	v64 := make([]float64, n*h*w*c)
 	for i := range v32 {
