@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -168,5 +169,69 @@ func TestNPYRoundTripAndFortranOrder(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.npy")); !os.IsNotExist(err) {
 		t.Error("shape mismatch left a file behind")
+	}
+}
+
+func TestDatasetFloat32AreaResizeAndSplit(t *testing.T) {
+	// One 2x2 grey image resized to 1x1 is its mean; to 4x4 each pixel is replicated.
+	d := &data.Dataset{Name: "t", N: 1, Height: 2, Width: 2, Channels: 1, Pixels: []uint8{0, 255, 255, 255},
+		Labels: []int{0}, ClassNames: []string{"a"}}
+	got, err := d.Float32(1, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := float32(0.75); got[0] != want || got[1] != want || got[2] != want {
+		t.Errorf("1x1x3: %v, want all %v", got, want)
+	}
+	up, _ := d.Float32(4, 4, 1)
+	if up[0] != 0 || up[1] != 0 || up[2] != 1 || up[5] != 0 || up[15] != 1 {
+		t.Errorf("4x4 upscale: %v", up)
+	}
+	// 3 -> 2 area weights: [1, 0.5 | 0.5, 1] of 1.5.
+	d3 := &data.Dataset{Name: "t", N: 1, Height: 1, Width: 3, Channels: 1, Pixels: []uint8{0, 150, 255},
+		Labels: []int{0}, ClassNames: []string{"a"}}
+	r, _ := d3.Float32(1, 2, 1)
+	if w0, w1 := (0+0.5*150.0)/1.5/255, (0.5*150+255)/1.5/255; math.Abs(float64(r[0])-w0) > 1e-6 || math.Abs(float64(r[1])-w1) > 1e-6 {
+		t.Errorf("3->2 area resize: %v, want [%v %v]", r, w0, w1)
+	}
+	// Seeded validation split: deterministic, disjoint, complete.
+	big := &data.Dataset{Name: "b", N: 100, Height: 1, Width: 1, Channels: 1, Pixels: make([]uint8, 100),
+		Labels: make([]int, 100), ClassNames: []string{"a"}}
+	for i := range big.Pixels {
+		big.Pixels[i] = uint8(i)
+	}
+	tr1, va1, err := big.SplitValidation(0.1, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr2, va2, _ := big.SplitValidation(0.1, 7)
+	if va1.N != 10 || tr1.N != 90 || !bytes.Equal(va1.Pixels, va2.Pixels) || !bytes.Equal(tr1.Pixels, tr2.Pixels) {
+		t.Errorf("split sizes %d/%d or not deterministic", tr1.N, va1.N)
+	}
+	seen := map[uint8]bool{}
+	for _, p := range append(append([]uint8(nil), tr1.Pixels...), va1.Pixels...) {
+		seen[p] = true
+	}
+	if len(seen) != 100 {
+		t.Errorf("split is not a partition: %d distinct images", len(seen))
+	}
+	if big.First(10).N != 10 || big.First(1000).N != 100 {
+		t.Error("First")
+	}
+	if _, _, err := big.SplitValidation(1.5, 1); err == nil {
+		t.Error("fraction 1.5: want an error")
+	}
+}
+
+func TestLoadMNISTDataset(t *testing.T) {
+	d, err := data.LoadMNIST(data.MNISTTrain)
+	if err != nil {
+		t.Skipf("real MNIST not available: %v", err)
+	}
+	if d.N != 60000 || d.Domain != "M" || d.Labels[0] != 5 {
+		t.Errorf("MNIST train: N=%d domain=%q first label %d (want 60000, M, 5)", d.N, d.Domain, d.Labels[0])
+	}
+	if d.First(10000).N != 10000 {
+		t.Error("MNIST-10K")
 	}
 }

@@ -189,3 +189,38 @@ func readMaybeGzip(path string) ([]byte, error) {
 	}
 	return raw, nil
 }
+
+// LoadMNIST reads an MNIST split (images and labels) from [MNISTDir] as a [Dataset] of 28x28
+// greyscale images, domain "M".
+func LoadMNIST(split MNISTSplit) (*Dataset, error) {
+	images, err := LoadMNISTImages(split)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(images.Source)
+	path := filepath.Join(dir, string(split)+"-labels-idx1-ubyte")
+	if _, err := os.Stat(path + ".gz"); err == nil {
+		path += ".gz"
+	}
+	labels, err := ReadIDXLabels(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(labels) != images.N {
+		return nil, errors.Errorf("%s has %d labels for the %d images of %s", path, len(labels), images.N, images.Source)
+	}
+	name := "train"
+	if split == MNISTTest {
+		name = "test"
+	}
+	d := &Dataset{
+		Name: "MNIST", Domain: "M", Split: name,
+		N: images.N, Height: images.Height, Width: images.Width, Channels: 1,
+		Pixels: images.Pixels, Labels: make([]int, len(labels)), ClassNames: DigitClassNames,
+		Provenance: fmt.Sprintf("MNIST %s set, official IDX files %s and %s", name, images.Source, path),
+	}
+	for i, l := range labels {
+		d.Labels[i] = int(l)
+	}
+	return d, d.Validate()
+}

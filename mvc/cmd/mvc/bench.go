@@ -15,6 +15,10 @@ import (
 	"github.com/mice2machines/mice2machines/mvc/neurn"
 )
 
+func init() {
+	register("bench", "benchmark a component: mvc bench neurn", runBench)
+}
+
 func runBench(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(stderr, "Usage: mvc bench neurn [flags]\n\nComponents: neurn. Run \"mvc bench neurn --help\" for its flags.")

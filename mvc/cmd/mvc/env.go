@@ -9,6 +9,10 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 )
 
+func init() {
+	register("env", "show the GoMLX backend chosen and why, versions, and where data is looked for", runEnv)
+}
+
 func runEnv(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("env", "[--json]",
 		"Shows the GoMLX backend that computations use and why it was chosen ($GOMLX_BACKEND, then an\n"+

@@ -36,11 +36,17 @@ type command struct {
 	run     func(args []string, stdout, stderr io.Writer) error
 }
 
-var commands = map[string]command{
-	"reproduce": {"regenerate the paper's figures and tables (the main job)", runReproduce},
-	"neurn":     {"apply NeuRN to images stored in a .npy file", runNeuRN},
-	"bench":     {"benchmark a component: mvc bench neurn", runBench},
-	"env":       {"show the GoMLX backend chosen and why, versions, and where data is looked for", runEnv},
+// commands are the subcommands of mvc. Each file of this package that implements one registers
+// it in an init function with [register], so adding a command touches no other file.
+var commands = map[string]command{}
+
+// register adds a subcommand; it panics on a duplicate name (a programming error caught by any
+// test of this package).
+func register(name, summary string, run func(args []string, stdout, stderr io.Writer) error) {
+	if _, dup := commands[name]; dup {
+		panic("mvc: command " + name + " registered twice")
+	}
+	commands[name] = command{summary, run}
 }
 
 // usageError marks errors caused by bad usage or bad input: exit status 2.

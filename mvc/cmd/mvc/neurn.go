@@ -11,6 +11,10 @@ import (
 	"github.com/mice2machines/mice2machines/mvc/neurn"
 )
 
+func init() {
+	register("neurn", "apply NeuRN to images stored in a .npy file", runNeuRN)
+}
+
 func runNeuRN(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("neurn", "--k K [--per-channel] --in X.npy --out Y.npy",
 		"Applies NeuRN (the paper's Neural Response Normalization) to a batch of images: X is a\n"+

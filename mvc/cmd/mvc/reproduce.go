@@ -3,37 +3,103 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"sort"
+	"strings"
 	"time"
 
+	"github.com/gomlx/compute"
+
 	"github.com/mice2machines/mice2machines/mvc"
-	"github.com/mice2machines/mice2machines/mvc/plots"
 )
 
-// profiles of "mvc reproduce": how much of the paper's work to redo. Later issues give each
-// profile its own sizes (subsets, epochs, seeds); today every profile writes the NeuRN figure.
+func init() {
+	register("reproduce", "regenerate the paper's figures and tables (the main job)", runReproduce)
+}
+
+// profiles of "mvc reproduce": how much of the paper's work to redo. Each step reads the profile
+// to size its work (subsets, widths, epochs, seeds).
 var profiles = map[string]string{
-	"smoke": "a look in about a minute: small subsets, one seed",
+	"smoke": "a look in about a minute: tiny subsets and models, one seed (tests and CI)",
 	"quick": "the default: every figure and table at reduced size on the CPU",
 	"paper": "the paper's sizes (hours to days; meant for XLA on a GPU)",
 }
 
+// reproduceContext is what a reproduce step gets.
+type reproduceContext struct {
+	// Profile is "smoke", "quick" or "paper".
+	Profile string
+	// Out is the output directory (figures/ by default).
+	Out string
+	// Backend is the GoMLX backend every computation uses.
+	Backend compute.Backend
+	// Stdout receives progress lines.
+	Stdout io.Writer
+}
+
+// Wrote reports written files on the step's output.
+func (c *reproduceContext) Wrote(paths ...string) {
+	for _, p := range paths {
+		fmt.Fprintf(c.Stdout, "  wrote %s\n", p)
+	}
+}
+
+// reproduceStep is one figure or table that "mvc reproduce" regenerates.
+type reproduceStep struct {
+	// order sorts the steps: later steps may read what earlier ones wrote (checkpoints, runs).
+	order int
+	// name identifies the step for --only (usually the figure's file name without extension).
+	name string
+	// what describes the step in one line.
+	what string
+	run  func(c *reproduceContext) error
+}
+
+var reproduceSteps []reproduceStep
+
+// registerStep adds a step to "mvc reproduce"; each step lives in its own file and registers
+// itself in an init function.
+func registerStep(order int, name, what string, run func(c *reproduceContext) error) {
+	for _, s := range reproduceSteps {
+		if s.name == name {
+			panic("mvc reproduce: step " + name + " registered twice")
+		}
+	}
+	reproduceSteps = append(reproduceSteps, reproduceStep{order, name, what, run})
+	sort.SliceStable(reproduceSteps, func(i, j int) bool { return reproduceSteps[i].order < reproduceSteps[j].order })
+}
+
 func runReproduce(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("reproduce", "[--profile smoke|quick|paper] [--out figures]",
+	var steps strings.Builder
+	for _, s := range reproduceSteps {
+		fmt.Fprintf(&steps, "  %-24s %s\n", s.name, s.what)
+	}
+	fs := newFlagSet("reproduce", "[--profile smoke|quick|paper] [--out figures] [--only STEP,...]",
 		"Regenerates the paper's figures and tables into --out, offline, on the backend that\n"+
 			"\"mvc env\" reports. Every figure's caption and figures/README.md say where its data came\n"+
 			"from. Profiles:\n"+
 			"  smoke  "+profiles["smoke"]+"\n"+
 			"  quick  "+profiles["quick"]+"\n"+
 			"  paper  "+profiles["paper"]+"\n\n"+
-			"Figures written today: neurn_examples (NeuRN on real MNIST digits and synthetic domain\n"+
-			"shifts, k = 3, 5, 7).", stderr)
+			"Steps, in the order they run:\n"+steps.String(), stderr)
 	profile := fs.String("profile", "quick", "smoke, quick or paper")
 	out := fs.String("out", "figures", "output directory")
+	only := fs.String("only", "", "comma-separated steps to run (default: all)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if _, ok := profiles[*profile]; !ok {
 		return badInput("unknown --profile %q: want smoke, quick or paper", *profile)
+	}
+	var selected []string
+	if *only != "" {
+		for name := range strings.SplitSeq(*only, ",") {
+			name = strings.TrimSpace(name)
+			if !slices.ContainsFunc(reproduceSteps, func(s reproduceStep) bool { return s.name == name }) {
+				return badInput("--only: unknown step %q (see --help)", name)
+			}
+			selected = append(selected, name)
+		}
 	}
 	backend, err := mvc.Backend()
 	if err != nil {
@@ -41,20 +107,18 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "mvc reproduce: profile %s (%s), backend %s, output %s\n",
 		*profile, profiles[*profile], mvc.ChooseBackend().Config, *out)
-
+	ctx := &reproduceContext{Profile: *profile, Out: *out, Backend: backend, Stdout: stdout}
 	start := time.Now()
-	opts := plots.DefaultNeuRNExamplesOptions()
-	opts.Backend = backend
-	fig, err := plots.NeuRNExamples(opts)
-	if err != nil {
-		return err
-	}
-	paths, err := fig.Save(*out, "neurn_examples")
-	if err != nil {
-		return err
-	}
-	for _, p := range paths {
-		fmt.Fprintf(stdout, "  wrote %s\n", p)
+	for _, s := range reproduceSteps {
+		if len(selected) > 0 && !slices.Contains(selected, s.name) {
+			continue
+		}
+		stepStart := time.Now()
+		fmt.Fprintf(stdout, "- %s: %s\n", s.name, s.what)
+		if err := s.run(ctx); err != nil {
+			return fmt.Errorf("step %s: %w", s.name, err)
+		}
+		fmt.Fprintf(stdout, "  (%s)\n", time.Since(stepStart).Round(time.Millisecond))
 	}
 	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil

@@ -1,0 +1,23 @@
+package main
+
+import "github.com/mice2machines/mice2machines/mvc/plots"
+
+func init() {
+	registerStep(10, plots.NeuRNExamplesName,
+		"NeuRN on real MNIST digits and synthetic domain shifts, k = 3, 5, 7", reproduceNeuRNExamples)
+}
+
+func reproduceNeuRNExamples(c *reproduceContext) error {
+	opts := plots.DefaultNeuRNExamplesOptions()
+	opts.Backend = c.Backend
+	fig, err := plots.NeuRNExamples(opts)
+	if err != nil {
+		return err
+	}
+	paths, err := fig.Save(c.Out, plots.NeuRNExamplesName)
+	if err != nil {
+		return err
+	}
+	c.Wrote(paths...)
+	return nil
+}
