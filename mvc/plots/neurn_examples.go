@@ -95,71 +95,10 @@ func NeuRNExamples(opts NeuRNExamplesOptions) (*Figure, error) {
 	if err := opts.check(); err != nil {
 		return nil, errors.Wrap(err, "neurn_examples figure: bad options")
 	}
-	images, labels := opts.MNIST, opts.MNISTLabels
-	if images == nil {
-		var err error
-		if images, err = data.LoadMNISTImages(data.MNISTTest); err != nil {
-			return nil, errors.Wrap(err, "neurn_examples figure: loading MNIST test images")
-		}
-		if labels, err = loadMNISTTestLabels(); err != nil {
-			return nil, errors.Wrap(err, "neurn_examples figure: loading MNIST test labels")
-		}
+	rows, backend, source, err := neurnExampleRows(opts)
+	if err != nil {
+		return nil, err
 	}
-	if images.N <= 0 || images.Height <= 0 || images.Width <= 0 || len(images.Pixels) != images.N*images.Height*images.Width {
-		return nil, errors.Errorf("neurn_examples figure: MNIST images are inconsistent (%d images of %dx%d, %d bytes)",
-			images.N, images.Height, images.Width, len(images.Pixels))
-	}
-	if labels != nil && len(labels) != images.N {
-		return nil, errors.Errorf("neurn_examples figure: %d MNIST labels for %d images", len(labels), images.N)
-	}
-	backend := opts.Backend
-	if backend == nil {
-		var err error
-		if backend, err = mvc.Backend(); err != nil {
-			return nil, errors.Wrap(err, "neurn_examples figure: choosing the GoMLX backend")
-		}
-	}
-
-	h, w := images.Height, images.Width
-	if h != w {
-		// The 1/f colour background is square.
-		return nil, errors.Errorf("neurn_examples figure: MNIST images must be square, got %dx%d", h, w)
-	}
-	digit := func(idx int) []float32 {
-		px := images.Pixels[idx*h*w : (idx+1)*h*w]
-		out := make([]float32, len(px))
-		for i, v := range px {
-			out[i] = float32(v) / 255
-		}
-		return out
-	}
-	var rows []example
-	for _, idx := range opts.MNISTIndices {
-		if idx < 0 || idx >= images.N {
-			return nil, errors.Errorf("neurn_examples figure: MNIST test index %d out of range [0, %d)", idx, images.N)
-		}
-		label := fmt.Sprintf("MNIST test #%d (real)", idx)
-		if labels != nil {
-			label += fmt.Sprintf("\ndigit %d", labels[idx])
-		}
-		rows = append(rows, example{label: label, pixels: digit(idx), height: h, width: w, channels: 1})
-	}
-	first := opts.MNISTIndices[0]
-	rows = append(rows,
-		example{
-			label:  fmt.Sprintf("sine grating + illumination\ngradient (synthetic), seed %d", opts.Seed),
-			pixels: illuminatedGrating(gratingSize, opts.Seed), height: gratingSize, width: gratingSize, channels: 1,
-		},
-		example{
-			label:  fmt.Sprintf("MNIST test #%d on 1/f colour\nnoise (MNIST-M-style), seed %d", first, opts.Seed+1),
-			pixels: blendMNISTM(digit(first), pinkNoiseRGB(h, opts.Seed+1)), height: h, width: w, channels: 3,
-		},
-		example{
-			label:  fmt.Sprintf("MNIST test #%d, dark and low\ncontrast: %.2f + %.2f x", first, shiftBrightness, shiftContrast),
-			pixels: contrastShift(digit(first)), height: h, width: w, channels: 1,
-		},
-	)
-
 	grid := &ImageGrid{
 		Title:        "NeuRN on real MNIST digits and synthetic domain shifts",
 		ColumnTitles: []string{"input"},
@@ -201,11 +140,81 @@ func NeuRNExamples(opts NeuRNExamplesOptions) (*Figure, error) {
 	}
 	width, height := grid.Size(cell)
 	fig := &Figure{Content: grid, Width: width, Height: height, DPI: opts.DPI,
-		Caption: neurnExamplesCaption(opts, images.Source)}
+		Caption: neurnExamplesCaption(opts, source)}
 	if err := fig.check(); err != nil {
 		return nil, errors.Wrap(err, "neurn_examples figure")
 	}
 	return fig, nil
+}
+
+// neurnExampleRows loads (or takes from opts) the MNIST digits and builds the figure's rows:
+// the chosen real digits, then the three seeded synthetic domain shifts. It also returns the
+// backend to compute on and the MNIST source file.
+func neurnExampleRows(opts NeuRNExamplesOptions) (rows []example, backend compute.Backend, source string, err error) {
+	images, labels := opts.MNIST, opts.MNISTLabels
+	if images == nil {
+		var err error
+		if images, err = data.LoadMNISTImages(data.MNISTTest); err != nil {
+			return nil, nil, "", errors.Wrap(err, "neurn_examples figure: loading MNIST test images")
+		}
+		if labels, err = loadMNISTTestLabels(); err != nil {
+			return nil, nil, "", errors.Wrap(err, "neurn_examples figure: loading MNIST test labels")
+		}
+	}
+	if images.N <= 0 || images.Height <= 0 || images.Width <= 0 || len(images.Pixels) != images.N*images.Height*images.Width {
+		return nil, nil, "", errors.Errorf("neurn_examples figure: MNIST images are inconsistent (%d images of %dx%d, %d bytes)",
+			images.N, images.Height, images.Width, len(images.Pixels))
+	}
+	if labels != nil && len(labels) != images.N {
+		return nil, nil, "", errors.Errorf("neurn_examples figure: %d MNIST labels for %d images", len(labels), images.N)
+	}
+	backend = opts.Backend
+	if backend == nil {
+		if backend, err = mvc.Backend(); err != nil {
+			return nil, nil, "", errors.Wrap(err, "neurn_examples figure: choosing the GoMLX backend")
+		}
+	}
+
+	h, w := images.Height, images.Width
+	if h != w {
+		// The 1/f colour background is square.
+		return nil, nil, "", errors.Errorf("neurn_examples figure: MNIST images must be square, got %dx%d", h, w)
+	}
+	digit := func(idx int) []float32 {
+		px := images.Pixels[idx*h*w : (idx+1)*h*w]
+		out := make([]float32, len(px))
+		for i, v := range px {
+			out[i] = float32(v) / 255
+		}
+		return out
+	}
+	for _, idx := range opts.MNISTIndices {
+		if idx < 0 || idx >= images.N {
+			return nil, nil, "", errors.Errorf("neurn_examples figure: MNIST test index %d out of range [0, %d)", idx, images.N)
+		}
+		label := fmt.Sprintf("MNIST test #%d (real)", idx)
+		if labels != nil {
+			label += fmt.Sprintf("\ndigit %d", labels[idx])
+		}
+		rows = append(rows, example{label: label, pixels: digit(idx), height: h, width: w, channels: 1})
+	}
+	first := opts.MNISTIndices[0]
+	rows = append(rows,
+		example{
+			label:  fmt.Sprintf("sine grating + illumination\ngradient (synthetic), seed %d", opts.Seed),
+			pixels: illuminatedGrating(gratingSize, opts.Seed), height: gratingSize, width: gratingSize, channels: 1,
+		},
+		example{
+			label:  fmt.Sprintf("MNIST test #%d on 1/f colour\nnoise (MNIST-M-style), seed %d", first, opts.Seed+1),
+			pixels: blendMNISTM(digit(first), pinkNoiseRGB(h, opts.Seed+1)), height: h, width: w, channels: 3,
+		},
+		example{
+			label:  fmt.Sprintf("MNIST test #%d, dark and low\ncontrast: %.2f + %.2f x", first, shiftBrightness, shiftContrast),
+			pixels: contrastShift(digit(first)), height: h, width: w, channels: 1,
+		},
+	)
+
+	return rows, backend, images.Source, nil
 }
 
 // neurnExamplesCaption describes the figure and the provenance of each row.

@@ -468,3 +468,43 @@ func equal(a, b []float32) bool {
 	}
 	return true
 }
+
+func TestNormalizationsFigure(t *testing.T) {
+	opts := testOptions(t)
+	fig, err := Normalizations(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grid := fig.Content.(*ImageGrid)
+	if grid.Cols() != 4 || grid.Rows() != len(opts.MNISTIndices)+3 {
+		t.Errorf("grid %dx%d, want %dx4", grid.Rows(), grid.Cols(), len(opts.MNISTIndices)+3)
+	}
+	for r, row := range grid.Cells {
+		for c, img := range row {
+			if img == nil {
+				t.Fatalf("cell %d,%d empty", r, c)
+			}
+			// Every panel has contrast: not a constant image.
+			b := img.Bounds()
+			first := img.At(b.Min.X, b.Min.Y)
+			varies := false
+			for y := b.Min.Y; y < b.Max.Y && !varies; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					if img.At(x, y) != first {
+						varies = true
+						break
+					}
+				}
+			}
+			if !varies {
+				t.Errorf("cell %d,%d (%s) is constant", r, c, grid.ColumnTitles[c])
+			}
+		}
+	}
+	if !strings.Contains(fig.Caption, "Jarrett") || !strings.Contains(fig.Caption, "min-max") {
+		t.Errorf("caption lacks provenance: %s", fig.Caption)
+	}
+	if _, err := Normalizations(NeuRNExamplesOptions{}); err == nil {
+		t.Error("empty options: want an error")
+	}
+}
