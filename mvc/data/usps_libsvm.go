@@ -1,0 +1,221 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"compress/bzip2"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	dsbzip2 "github.com/dsnet/compress/bzip2"
+	"github.com/pkg/errors"
+
+	"github.com/mice2machines/mice2machines/mvc"
+)
+
+func init() {
+	RegisterFormat(Format{
+		Name:        "usps-libsvm",
+		Description: "USPS as the LIBSVM data sets page ships it: usps.bz2 (train) / usps.t.bz2 (test), lines \"label+1 j:v ...\", v in [-1,1]",
+		Detect:      detectUSPSLIBSVM,
+		Read:        ReadUSPSLIBSVM,
+	})
+}
+
+// maxLIBSVMText bounds the decompressed size of a USPS LIBSVM file (the real training file is
+// about 6 MB of text): a corrupt or hostile bzip2 stream cannot make the reader allocate more.
+const maxLIBSVMText = 1 << 30
+
+var libsvmFirstLine = regexp.MustCompile(`^[0-9]+(\.0*)?[ \t]+[0-9]+:[-+0-9.eE]+`)
+
+// openMaybeBzip2 opens a file and returns a reader of its content, decompressed when it starts
+// with the bzip2 magic "BZh".
+func openMaybeBzip2(path string) (io.Reader, func() error, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	br := bufio.NewReaderSize(f, 1<<16)
+	if magic, _ := br.Peek(3); string(magic) == "BZh" {
+		return bzip2.NewReader(br), f.Close, nil
+	}
+	return br, f.Close, nil
+}
+
+func detectUSPSLIBSVM(path string) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	r, closeFile, err := openMaybeBzip2(path)
+	if err != nil {
+		return false
+	}
+	defer func() { _ = closeFile() }()
+	head := make([]byte, 256)
+	n, _ := io.ReadFull(r, head)
+	return libsvmFirstLine.Match(head[:n])
+}
+
+// uspsLIBSVMSplit tells the split from the official names: usps.t.bz2 (or any name with ".t."
+// or "test") is the test set, usps.bz2 the training set.
+func uspsLIBSVMSplit(path string) string {
+	base := strings.ToLower(filepath.Base(path))
+	if strings.Contains(base, ".t.") || strings.HasSuffix(base, ".t") || strings.Contains(base, "test") {
+		return "test"
+	}
+	return "train"
+}
+
+// LIBSVMToPixel maps a LIBSVM USPS value v in [-1, 1] to a uint8 pixel: floor((v+1)*127.5 + 0.5)
+// in float64, i.e. (v+1)/2*255 rounded half up. A missing index is v = 0, which becomes 128.
+func LIBSVMToPixel(v float64) uint8 {
+	return uint8(math.Floor((v+1)*127.5 + 0.5))
+}
+
+// ReadUSPSLIBSVM reads a USPS file of the LIBSVM data sets page (usps.bz2 for training,
+// usps.t.bz2 for test; bzip2-compressed or plain text): one image a line, "label j:v j:v ...",
+// where label is the digit plus 1 (1-10), j a pixel index 1-256 (16x16 row-major) in increasing
+// order and v in [-1, 1]; missing indices are 0.0 (mid-grey). Pixels follow [LIBSVMToPixel].
+// split must be "" or the split the name says (see the format's description). Errors name the
+// file, the line and its byte offset in the decompressed text.
+func ReadUSPSLIBSVM(path, split string) (d *Dataset, err error) {
+	holds := uspsLIBSVMSplit(path)
+	if err := checkSingleSplit(path, split, holds); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			d, err = nil, errors.Errorf("%s: corrupt file (decompressor failed: %v)", path, r)
+		}
+	}()
+	r, closeFile, err := openMaybeBzip2(path)
+	if err != nil {
+		return nil, errors.Wrap(err, "opening USPS LIBSVM file")
+	}
+	defer func() { _ = closeFile() }()
+	text, err := io.ReadAll(io.LimitReader(r, maxLIBSVMText+1))
+	if err != nil {
+		return nil, errors.Wrapf(err, "%s: reading (truncated or corrupt bzip2 data?) after %d bytes of text", path, len(text))
+	}
+	if len(text) > maxLIBSVMText {
+		return nil, errors.Errorf("%s: more than %d bytes of text: not a USPS LIBSVM file", path, maxLIBSVMText)
+	}
+	pixels, digits, err := parseLIBSVM(path, text, uspsPixels)
+	if err != nil {
+		return nil, err
+	}
+	n := len(digits)
+	if n == 0 {
+		return nil, errors.Errorf("%s: no images", path)
+	}
+	d = &Dataset{
+		Name: "USPS", Domain: "U", Split: holds,
+		N: n, Height: USPSSide, Width: USPSSide, Channels: 1,
+		Pixels: pixels, Labels: digits, ClassNames: DigitClassNames,
+		Provenance: fmt.Sprintf("USPS %s set, LIBSVM file %s", holds, path),
+	}
+	return d, nil
+}
+
+// parseLIBSVM parses LIBSVM lines of dim features with labels 1-10 (digit+1) into pixels (see
+// [LIBSVMToPixel]) and digits.
+func parseLIBSVM(path string, text []byte, dim int) (pixels []uint8, digits []int, err error) {
+	lineNo := 0
+	for offset := 0; offset < len(text); {
+		end := bytes.IndexByte(text[offset:], '\n')
+		if end < 0 {
+			end = len(text) - offset
+		}
+		line := text[offset : offset+end]
+		lineStart := offset
+		offset += end + 1
+		lineNo++
+		fail := func(format string, args ...any) error {
+			return errors.Errorf("%s: line %d (byte offset %d of the text): %s", path, lineNo, lineStart, fmt.Sprintf(format, args...))
+		}
+		fields := strings.Fields(string(line))
+		if len(fields) == 0 {
+			continue // blank lines, e.g. a final newline
+		}
+		label, err := strconv.ParseFloat(fields[0], 64)
+		if err != nil || label != math.Trunc(label) || label < 1 || label > 10 {
+			return nil, nil, fail("label %q is not an integer 1-10 (digit + 1)", fields[0])
+		}
+		image := make([]uint8, dim)
+		for i := range image {
+			image[i] = LIBSVMToPixel(0)
+		}
+		last := 0
+		for _, field := range fields[1:] {
+			idxStr, valStr, ok := strings.Cut(field, ":")
+			if !ok {
+				return nil, nil, fail("%q is not index:value", field)
+			}
+			j, err := strconv.Atoi(idxStr)
+			if err != nil || j < 1 || j > dim {
+				return nil, nil, fail("index %q is not an integer 1-%d", idxStr, dim)
+			}
+			if j <= last {
+				return nil, nil, fail("index %d after index %d: indices must increase", j, last)
+			}
+			last = j
+			v, err := strconv.ParseFloat(valStr, 64)
+			if err != nil || !(v >= -1-1e-9 && v <= 1+1e-9) {
+				return nil, nil, fail("value %q at index %d is not a number in [-1, 1]", valStr, j)
+			}
+			image[j-1] = LIBSVMToPixel(min(max(v, -1), 1))
+		}
+		pixels = append(pixels, image...)
+		digits = append(digits, int(label)-1)
+	}
+	return pixels, digits, nil
+}
+
+// WriteUSPSLIBSVM writes images in the LIBSVM USPS format, for test fixtures: one line per image,
+// "digit+1 j:v ..." with v = values[i*256+j-1] in [-1, 1] printed exactly (shortest
+// round-tripping decimal) and zeros left out, as LIBSVM's sparse format does. The file is
+// bzip2-compressed when path ends in ".bz2" (github.com/dsnet/compress/bzip2, as usps.bz2 is)
+// and written atomically.
+func WriteUSPSLIBSVM(path string, values []float64, digits []int) error {
+	if len(values) != len(digits)*uspsPixels {
+		return errors.Errorf("writing %s: %d values for %d images, want %d each", path, len(values), len(digits), uspsPixels)
+	}
+	var text bytes.Buffer
+	for i, digit := range digits {
+		if digit < 0 || digit > 9 {
+			return errors.Errorf("writing %s: label %d of image %d is not a digit", path, digit, i)
+		}
+		text.WriteString(strconv.Itoa(digit + 1))
+		for j, v := range values[i*uspsPixels : (i+1)*uspsPixels] {
+			if math.IsNaN(v) || v < -1 || v > 1 {
+				return errors.Errorf("writing %s: value %v of image %d is outside [-1, 1]", path, v, i)
+			}
+			if v != 0 {
+				fmt.Fprintf(&text, " %d:%s", j+1, strconv.FormatFloat(v, 'g', -1, 64))
+			}
+		}
+		text.WriteString("\n")
+	}
+	return mvc.WriteFileAtomic(path, func(f *os.File) error {
+		if !strings.HasSuffix(path, ".bz2") {
+			_, err := f.Write(text.Bytes())
+			return err
+		}
+		zw, err := dsbzip2.NewWriter(f, &dsbzip2.WriterConfig{Level: dsbzip2.BestCompression})
+		if err != nil {
+			return err
+		}
+		if _, err := zw.Write(text.Bytes()); err != nil {
+			return err
+		}
+		return zw.Close()
+	})
+}
