@@ -1,0 +1,80 @@
+package kernel_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mice2machines/mice2machines/kernel"
+	"github.com/mice2machines/mice2machines/mvc/plots"
+)
+
+func TestTableRendering(t *testing.T) {
+	tb := kernel.Table{Caption: "RMSE <by> area", Header: []string{"model", "VISp"},
+		Rows: [][]string{{"vgg19|NeuRN", "0.21"}, {"digitnet", "<0.3>"}}}
+	md := tb.Markdown()
+	if !strings.Contains(md, `| vgg19\|NeuRN | 0.21 |`) || !strings.Contains(md, "|---|---|") {
+		t.Errorf("markdown:\n%s", md)
+	}
+	html := tb.HTML()
+	if !strings.Contains(html, "<td>&lt;0.3&gt;</td>") || !strings.Contains(html, "<caption>RMSE &lt;by&gt; area</caption>") {
+		t.Errorf("html:\n%s", html)
+	}
+}
+
+func TestShowFigureOutsideNotebookWritesFiles(t *testing.T) {
+	if kernel.InNotebook() {
+		t.Skip("running inside GoNB")
+	}
+	dir := t.TempDir()
+	var out bytes.Buffer
+	kernel.Output.Dir, kernel.Output.Writer = dir, &out
+	defer func() { kernel.Output.Dir, kernel.Output.Writer = "", os.Stdout }()
+	opts := plots.DefaultNeuRNExamplesOptions()
+	opts.KernelSizes = []int{3}
+	opts.MNISTIndices = []int{0}
+	fig, err := plots.NeuRNExamples(opts)
+	if err != nil {
+		t.Skipf("figure needs MNIST: %v", err)
+	}
+	if err := kernel.ShowFigure(fig, "example"); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"example.png", "example.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+	if !strings.Contains(out.String(), "MNIST") {
+		t.Errorf("caption not printed: %q", out.String())
+	}
+	if err := kernel.ShowFigure(nil, "x"); err == nil {
+		t.Error("nil figure: want an error")
+	}
+}
+
+func TestProgressString(t *testing.T) {
+	p := kernel.NewProgress("epochs", 4)
+	p.Add(1)
+	s := p.String()
+	if !strings.Contains(s, "epochs") || !strings.Contains(s, "25%") || !strings.Contains(s, "(1/4)") || !strings.Contains(s, "ETA") {
+		t.Errorf("progress: %q", s)
+	}
+	p.Add(10) // clamps
+	if !strings.Contains(p.String(), "(4/4)") {
+		t.Errorf("progress past the end: %q", p.String())
+	}
+	p.Done()
+}
+
+func TestRepoRoot(t *testing.T) {
+	root, err := kernel.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Errorf("RepoRoot %s has no go.mod", root)
+	}
+}
