@@ -470,7 +470,7 @@ func WriteMAT(path string, vars []MATVariable, compress bool) error {
 func writeMAT(w io.Writer, vars []MATVariable, compress bool) error {
 	header := []byte(fmt.Sprintf("MATLAB 5.0 MAT-file, Platform: GLNXA64, Created by: mice2machines (Go), %d variables", len(vars)))
 	header = append(header, bytes.Repeat([]byte{' '}, 116-len(header))...)
-	header = append(header, make([]byte, 8)...)  // subsystem data offset: none
+	header = append(header, make([]byte, 8)...)   // subsystem data offset: none
 	header = append(header, 0x00, 0x01, 'I', 'M') // version 0x0100 and "IM", little-endian
 	if _, err := w.Write(header); err != nil {
 		return err
