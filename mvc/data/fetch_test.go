@@ -208,7 +208,7 @@ func TestFetchExtractsAndChecksMembers(t *testing.T) {
 	srv := newFixtureServer(t, archive, 0, "")
 	dir := t.TempDir()
 	file := RemoteFile{Path: "bsr.tgz", URLs: []string{srv.URL + "/file"},
-		Extract: []ExtractRule{{"BSR/images/train/*.jpg", "photos/train"}, {"BSR/images/val/*.jpg", "photos/val"}},
+		Extract:   []ExtractRule{{"BSR/images/train/*.jpg", "photos/train"}, {"BSR/images/val/*.jpg", "photos/val"}},
 		MemberMD5: map[string]string{"photos/train/1.jpg": md5Hex(a), "photos/val/2.jpg": md5Hex(b)}}
 	if err := testFetcher(nil).FetchFile(context.Background(), file, dir); err != nil {
 		t.Fatal(err)
