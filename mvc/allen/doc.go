@@ -1,0 +1,33 @@
+// Package allen reads Allen Brain Observatory (Visual Coding, two-photon) experiment files, and
+// writes a simulated cortex in the same format. It is the biological input of "Mice to Machines"
+// (Qazi, Jalil, Iqbal), section "Allen Brain Observatory dataset": dF/F traces of GCaMP6-expressing
+// neurons of six visual areas and thirteen Cre lines, recorded while the mouse saw the natural
+// scenes stimulus (118 greyscale photographs, 250 ms each, 50 trials in random order with blank
+// sweeps; Supplementary Figure S1).
+//
+// # Reading
+//
+// [Open] opens an experiment's NWB 1 file (HDF5) lazily: it reads the file's structure (group and
+// dataset headers), and each method reads only the datasets it is asked for; traces and templates
+// are read one cell or one image at a time ([File.Trace], [File.TraceBlock], [File.Template]), so
+// a multi-gigabyte file is never read whole. Datasets may be contiguous or gzip-chunked, strings
+// fixed-length or variable-length (as h5py writes them). The layout is the one AllenSDK's
+// BrainObservatoryNwbDataSet reads (see the constants [DFFPath] and following). A file without
+// the natural scenes stimulus (sessions A and C) gives an error, [ErrNoNaturalScenes], that names
+// the session type. Errors name the file and the dataset.
+//
+// # Simulated cortex
+//
+// No recording can be downloaded offline, so [SimulateSurvey] writes a survey of experiment files
+// in the same layout, one per (area, Cre line) pair like the real survey, with each cell's
+// ground-truth receptive field saved beside each file (.npy). Cells are linear-nonlinear models
+// with Gabor receptive fields whose size and spatial frequency depend on the area, inhibitory
+// cells broader and less selective; spikes are Poisson, trial gains fluctuate, and dF/F is the
+// spike train through a GCaMP6-like kernel plus measurement noise (see [CellModel] and
+// [SimOptions] for the numbers and their sources). Everything derived from these files is
+// labelled "simulated cortex". The simulator writes uncompressed (contiguous) datasets: the
+// gzip writer of the pure-Go HDF5 library it uses (github.com/scigolib/hdf5 v0.14.0) is broken.
+//
+// In the project's data flow (data -> zoo/train -> represent -> embed -> compare -> plots) this
+// package is data: package represent turns its traces into neural representations.
+package allen
