@@ -1,0 +1,209 @@
+package train
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pkg/errors"
+)
+
+// HeartbeatEnvVar names the environment variable through which a [Supervisor] tells its child
+// the file descriptor to write heartbeats to (see [HeartbeatFromEnv]).
+const HeartbeatEnvVar = "MVC_TRAIN_HEARTBEAT_FD"
+
+// HeartbeatFromEnv returns the heartbeat pipe a [Supervisor] gave this process, or nil when it
+// runs unsupervised. Pass it as Config.Heartbeat.
+func HeartbeatFromEnv() io.Writer {
+	fd, err := strconv.Atoi(os.Getenv(HeartbeatEnvVar))
+	if err != nil || fd < 3 {
+		return nil
+	}
+	return os.NewFile(uintptr(fd), "heartbeat")
+}
+
+// Supervisor runs training in a child process and restarts it from its last checkpoint when it
+// dies or stalls, so that a long sweep finishes unattended. A stuck goroutine in GoMLX's
+// backend cannot be stopped from inside the process (DESIGN.md: the pure-Go backend deadlocked
+// in about 2 runs out of 25), so recovery needs a fresh process: the child's own [Watchdog]
+// makes it exit with [ExitStalled]; if the child is so stuck that it cannot, the supervisor
+// applies the same rule (plus Grace) to the child's heartbeats and kills it.
+type Supervisor struct {
+	// Command returns the child's command for an attempt (0 for the first); attempts after the
+	// first must resume the run. The supervisor sets ExtraFiles and the environment variable
+	// [HeartbeatEnvVar]; Stdout and Stderr are left as Command sets them.
+	Command func(attempt int) (*exec.Cmd, error)
+	// MaxRestarts bounds the restarts (default 5).
+	MaxRestarts int
+	// Watchdog is the stall rule applied to the child's steps (zero value: the defaults).
+	Watchdog Watchdog
+	// Grace is added to the watchdog's limit before the supervisor kills a child (default 30 s),
+	// so the child's own watchdog normally acts first.
+	Grace time.Duration
+	// Log receives one line per start, exit and restart; nil for quiet.
+	Log io.Writer
+}
+
+// ExitUsage is the exit status that the command-line program uses for bad usage or bad input;
+// the supervisor does not restart a child that exits with it (retrying cannot help).
+const ExitUsage = 2
+
+// Attempt describes how a child process ended.
+type Attempt struct {
+	// ExitCode is the child's exit status (-1 when killed by a signal).
+	ExitCode int
+	// Killed tells whether the supervisor killed the child because its heartbeats stopped.
+	Killed bool
+	// Err is the error from waiting for the child.
+	Err error
+}
+
+// Run starts the child and restarts it as needed; it returns nil once a child exits with
+// status 0, and the attempts made.
+func (s *Supervisor) Run(ctx context.Context) ([]Attempt, error) {
+	maxRestarts := s.MaxRestarts
+	if maxRestarts == 0 {
+		maxRestarts = 5
+	}
+	grace := s.Grace
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
+	var attempts []Attempt
+	for attempt := 0; ; attempt++ {
+		a, err := s.runOnce(ctx, attempt, grace)
+		if err != nil {
+			return attempts, err
+		}
+		attempts = append(attempts, a)
+		switch {
+		case a.ExitCode == 0:
+			return attempts, nil
+		case ctx.Err() != nil:
+			return attempts, ctx.Err()
+		case a.ExitCode == ExitUsage:
+			return attempts, errors.Errorf("training process failed with exit status %d (bad usage or input); not restarting", a.ExitCode)
+		case attempt >= maxRestarts:
+			return attempts, errors.Errorf("training process failed %d times (last: %s); giving up", len(attempts), describe(a))
+		}
+		s.logf("supervisor: training process %s; restarting from the last checkpoint (restart %d of at most %d)",
+			describe(a), attempt+1, maxRestarts)
+	}
+}
+
+func describe(a Attempt) string {
+	switch {
+	case a.Killed:
+		return "stalled (no heartbeat within the watchdog's limit) and was killed"
+	case a.ExitCode == ExitStalled:
+		return "reported a stalled step"
+	case a.ExitCode < 0:
+		return fmt.Sprintf("died (%v)", a.Err)
+	default:
+		return fmt.Sprintf("exited with status %d", a.ExitCode)
+	}
+}
+
+func (s *Supervisor) logf(format string, args ...any) {
+	if s.Log != nil {
+		fmt.Fprintf(s.Log, format+"\n", args...)
+	}
+}
+
+// runOnce runs one child to its end.
+func (s *Supervisor) runOnce(ctx context.Context, attempt int, grace time.Duration) (Attempt, error) {
+	cmd, err := s.Command(attempt)
+	if err != nil {
+		return Attempt{}, errors.Wrap(err, "supervisor: building the training command")
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return Attempt{}, errors.Wrap(err, "supervisor: creating the heartbeat pipe")
+	}
+	cmd.ExtraFiles = append(cmd.ExtraFiles, pw)
+	fd := 2 + len(cmd.ExtraFiles)
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", HeartbeatEnvVar, fd))
+	if err := cmd.Start(); err != nil {
+		_ = pr.Close()
+		_ = pw.Close()
+		return Attempt{}, errors.Wrap(err, "supervisor: starting the training process")
+	}
+	_ = pw.Close() // the child holds its copy
+	s.logf("supervisor: started training process %d (attempt %d)", cmd.Process.Pid, attempt+1)
+
+	clock := newStepClock(s.Watchdog)
+	var readDone sync.WaitGroup
+	readDone.Add(1)
+	go func() {
+		defer readDone.Done()
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) == 0 {
+				continue
+			}
+			switch fields[0] {
+			case "begin":
+				clock.begin(time.Now(), len(fields) > 1 && fields[1] == "1")
+			case "end":
+				// "end <nanoseconds> <recorded>": the child's own measure, so that the
+				// supervisor's median is the child's.
+				ns := int64(0)
+				if len(fields) > 1 {
+					ns, _ = strconv.ParseInt(fields[1], 10, 64)
+				}
+				clock.endWith(time.Duration(ns), len(fields) > 2 && fields[2] == "1")
+			}
+		}
+	}()
+
+	waitErr := make(chan error, 1)
+	go func() { waitErr <- cmd.Wait() }()
+	ticker := time.NewTicker(clock.pollingPeriod())
+	defer ticker.Stop()
+	killed := false
+	var werr error
+loop:
+	for {
+		select {
+		case werr = <-waitErr:
+			break loop
+		case <-ctx.Done():
+			_ = cmd.Process.Kill()
+		case <-ticker.C:
+			if stalled, elapsed, limit := clock.overdue(time.Now()); !killed && stalled && elapsed > limit+grace {
+				s.logf("supervisor: step running for %s (limit %s + grace %s): killing training process %d",
+					elapsed.Round(time.Second), limit, grace, cmd.Process.Pid)
+				killed = true
+				_ = cmd.Process.Kill()
+			}
+		}
+	}
+	_ = pr.Close()
+	readDone.Wait()
+	a := Attempt{ExitCode: cmd.ProcessState.ExitCode(), Killed: killed, Err: werr}
+	return a, nil
+}
+
+// endWith records a step duration measured elsewhere.
+func (c *stepClock) endWith(d time.Duration, record bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if record {
+		c.durations = append(c.durations, d)
+		if len(c.durations) > medianWindow {
+			c.durations = c.durations[1:]
+		}
+	}
+	c.inFlight = false
+}

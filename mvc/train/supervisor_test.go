@@ -1,0 +1,228 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mice2machines/mice2machines/mvc"
+)
+
+// Environment of the test binary re-executed as a training child (see TestMain).
+const (
+	childModeEnv = "MVC_TRAIN_TEST_CHILD"
+	childDirEnv  = "MVC_TRAIN_TEST_DIR"
+)
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(childModeEnv); mode != "" {
+		os.Exit(testChild(mode, os.Getenv(childDirEnv)))
+	}
+	os.Exit(m.Run())
+}
+
+// testChild is the training process that the supervisor tests start: the reference tiny run,
+// resumed from dir, with one injected failure (once: a marker file remembers it happened).
+//
+//   - "stall": a step blocks forever; the child's own watchdog detects it (exit ExitStalled).
+//   - "hang": a step blocks forever and the child has no watchdog: the supervisor must kill it.
+//   - "crash": the process dies in the middle of epoch 3, without saving anything.
+func testChild(mode, dir string) int {
+	ds, err := loadMNISTForChild()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	cfg := tinyConfig(dir)
+	cfg.Resume = true
+	cfg.Heartbeat = HeartbeatFromEnv()
+	marker := filepath.Join(dir, "failed-once")
+	once := func() bool {
+		if _, err := os.Stat(marker); err == nil {
+			return false
+		}
+		_ = os.WriteFile(marker, nil, 0o644)
+		return true
+	}
+	switch mode {
+	case "stall", "hang":
+		if mode == "stall" {
+			cfg.Watchdog = &Watchdog{MinTimeout: 2 * time.Second, FirstStepTimeout: 5 * time.Minute}
+		}
+		cfg.BeforeStep = func(epoch, step int) error {
+			if epoch == 2 && step == 3 && once() {
+				select {} // the injected stall
+			}
+			return nil
+		}
+	case "crash":
+		cfg.BeforeStep = func(epoch, step int) error {
+			if epoch == 3 && step == 2 && once() {
+				os.Exit(1)
+			}
+			return nil
+		}
+	default:
+		fmt.Fprintf(os.Stderr, "unknown child mode %q\n", mode)
+		return 1
+	}
+	_, err = Run(context.Background(), mvc.MustBackend(), cfg, ds, nil)
+	switch {
+	case errors.Is(err, ErrStalled):
+		fmt.Fprintln(os.Stderr, err)
+		return ExitStalled
+	case err != nil:
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+var (
+	referenceOnce sync.Once
+	referenceRes  *Result
+	referenceErr  error
+)
+
+// referenceRun is the uninterrupted run that interrupted ones must reproduce.
+func referenceRun(t *testing.T) *Result {
+	t.Helper()
+	ds := smallMNIST(t, 320)
+	referenceOnce.Do(func() {
+		referenceRes, referenceErr = Run(context.Background(), mvc.MustBackend(), tinyConfig(""), ds, nil)
+	})
+	if referenceErr != nil {
+		t.Fatal(referenceErr)
+	}
+	return referenceRes
+}
+
+// checkMatchesReference compares a finished run directory with the reference run.
+func checkMatchesReference(t *testing.T, dir string) {
+	t.Helper()
+	ref := referenceRun(t)
+	ckpt, err := LoadCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ckpt.State.Done {
+		t.Fatal("the supervised run did not finish")
+	}
+	if a, b := deterministic(ref.Epochs), deterministic(ckpt.State.History); !slices.Equal(a, b) {
+		t.Errorf("metrics differ:\nreference  %+v\nsupervised %+v", a, b)
+	}
+	want := map[string][]byte{}
+	best, err := snapshot(ref.Store, SetBest, isModelVariable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range best {
+		want[x.Info.Path] = x.Data
+	}
+	got := map[string][]byte{}
+	for _, x := range ckpt.Best {
+		got[x.Info.Path] = x.Data
+	}
+	sameWeights(t, want, got, "best weights")
+}
+
+func runSupervised(t *testing.T, mode string, wd Watchdog) ([]Attempt, string) {
+	t.Helper()
+	smallMNIST(t, 320) // skip early when MNIST is missing
+	dir := t.TempDir()
+	var log bytes.Buffer
+	s := &Supervisor{
+		Command: func(attempt int) (*exec.Cmd, error) {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), childModeEnv+"="+mode, childDirEnv+"="+dir)
+			cmd.Stderr = &log
+			return cmd, nil
+		},
+		MaxRestarts: 5, Watchdog: wd, Grace: time.Second, Log: &log,
+	}
+	attempts, err := s.Run(context.Background())
+	t.Logf("supervisor log:\n%s", log.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return attempts, dir
+}
+
+func TestSupervisorRecoversFromStalledStep(t *testing.T) {
+	attempts, dir := runSupervised(t, "stall", Watchdog{MinTimeout: 2 * time.Second, FirstStepTimeout: 5 * time.Minute})
+	if len(attempts) < 2 || attempts[0].ExitCode != ExitStalled {
+		t.Fatalf("attempts %+v: want the first to exit with status %d (stall detected in the child)", attempts, ExitStalled)
+	}
+	checkMatchesReference(t, dir)
+}
+
+func TestSupervisorKillsHungChild(t *testing.T) {
+	attempts, dir := runSupervised(t, "hang", Watchdog{MinTimeout: 2 * time.Second, FirstStepTimeout: 5 * time.Minute})
+	if len(attempts) < 2 || !attempts[0].Killed {
+		t.Fatalf("attempts %+v: want the first killed by the supervisor", attempts)
+	}
+	checkMatchesReference(t, dir)
+}
+
+func TestSupervisorRestartsKilledProcess(t *testing.T) {
+	attempts, dir := runSupervised(t, "crash", Watchdog{})
+	if len(attempts) != 2 || attempts[0].ExitCode != 1 || attempts[1].ExitCode != 0 {
+		t.Fatalf("attempts %+v: want a crash then a clean finish", attempts)
+	}
+	checkMatchesReference(t, dir)
+}
+
+func TestSupervisorDoesNotRetryUsageErrors(t *testing.T) {
+	calls := 0
+	s := &Supervisor{Command: func(int) (*exec.Cmd, error) {
+		calls++
+		return exec.Command("sh", "-c", "exit 2"), nil
+	}}
+	if _, err := s.Run(context.Background()); err == nil || calls != 1 {
+		t.Errorf("exit status 2: err %v after %d starts, want an error after 1", err, calls)
+	}
+	calls = 0
+	s = &Supervisor{MaxRestarts: 2, Command: func(int) (*exec.Cmd, error) {
+		calls++
+		return exec.Command("sh", "-c", "exit 1"), nil
+	}}
+	if _, err := s.Run(context.Background()); err == nil || calls != 3 {
+		t.Errorf("always failing: err %v after %d starts, want an error after 3", err, calls)
+	}
+}
+
+func TestWatchdogRule(t *testing.T) {
+	c := newStepClock(Watchdog{MinTimeout: time.Second, Factor: 20, FirstStepTimeout: time.Minute})
+	t0 := time.Unix(0, 0)
+	c.begin(t0, true)
+	if stalled, _, limit := c.overdue(t0.Add(59 * time.Second)); stalled || limit != time.Minute {
+		t.Errorf("compiling step: stalled %v limit %v, want false and 1m", stalled, limit)
+	}
+	c.end(t0.Add(30*time.Second), true) // compiling steps do not join the median
+	for i := range 5 {
+		start := t0.Add(time.Duration(i) * time.Hour)
+		c.begin(start, false)
+		c.end(start.Add(100*time.Millisecond), true)
+	}
+	c.begin(t0, false)
+	if _, _, limit := c.overdue(t0); limit != 2*time.Second {
+		t.Errorf("limit %v, want 20 x 100ms = 2s", limit)
+	}
+	if stalled, _, _ := c.overdue(t0.Add(2100 * time.Millisecond)); !stalled {
+		t.Error("a step 21x the median is not reported stalled")
+	}
+	c.end(t0, false)
+	c.w.MinTimeout = 30 * time.Second
+	c.begin(t0, false)
+	if _, _, limit := c.overdue(t0); limit != 30*time.Second {
+		t.Errorf("limit %v, want the 30s floor", limit)
+	}
+}
