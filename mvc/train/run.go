@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -282,20 +283,16 @@ func compareSetup(saved, want Setup) error {
 	} else {
 		return errors.Errorf("the checkpoint's model is %s, this run's %s", saved.ModelSpec, want.ModelSpec)
 	}
-	if reflect.DeepEqual(saved, want) {
-		return nil
-	}
-	a, _ := json.Marshal(saved)
-	b, _ := json.Marshal(want)
-	var ma, mb map[string]any
-	_ = json.Unmarshal(a, &ma)
-	_ = json.Unmarshal(b, &mb)
-	for k, v := range ma {
-		if !reflect.DeepEqual(v, mb[k]) {
-			return errors.Errorf("the checkpoint's %s is %v, this run's %v (resuming needs the same settings and data)", k, v, mb[k])
+	// Report the first differing field, in declaration order (settings before data).
+	a, b := reflect.ValueOf(saved), reflect.ValueOf(want)
+	for i := range a.NumField() {
+		if !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
+			name, _, _ := strings.Cut(a.Type().Field(i).Tag.Get("json"), ",")
+			return errors.Errorf("the checkpoint's %s is %v, this run's %v (resuming needs the same settings and data)",
+				name, a.Field(i).Interface(), b.Field(i).Interface())
 		}
 	}
-	return errors.New("the checkpoint's settings differ from this run's")
+	return nil
 }
 
 // initFrom copies the model weights of another checkpoint whose paths and shapes match.

@@ -225,3 +225,164 @@ func TestEvaluateCheckpointMatchesValidation(t *testing.T) {
 		t.Errorf("mismatched model: want a 'has no value' error, got %v", err)
 	}
 }
+
+func TestEarlyStoppingRestoresBestWeights(t *testing.T) {
+	ds := smallMNIST(t, 160)
+	// Scripted validation accuracies: best at epoch 3, then 5 epochs without a strict improvement
+	// (a tie does not count, as in Keras' EarlyStopping).
+	script := []float64{0.2, 0.5, 0.7, 0.6, 0.7, 0.65, 0.1, 0.3, 0.9, 0.95}
+	var weightsAt []map[string][]byte
+	var store *model.Store
+	cfg := tinyConfig("")
+	cfg.MaxEpochs = len(script)
+	cfg.Evaluate = func(_ context.Context, epoch int) (Evaluation, error) {
+		weightsAt = append(weightsAt, weightsOf(t, store))
+		return Evaluation{Accuracy: script[epoch-1], Loss: 1 - script[epoch-1]}, nil
+	}
+	// The hook needs the store: a wrapper model records its scope's Store.
+	inner := cfg.Model
+	cfg.Model = func(scope *model.Scope, images *Node) *Node {
+		store = scope.Store()
+		return inner(scope, images)
+	}
+	res, err := Run(context.Background(), mvc.MustBackend(), cfg, ds, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Epochs) != 8 || !res.StoppedEarly || res.BestEpoch != 3 || res.BestValAccuracy != 0.7 {
+		t.Fatalf("ran %d epochs, stopped early %v, best epoch %d (%.2f); want 8, true, 3 (0.70)",
+			len(res.Epochs), res.StoppedEarly, res.BestEpoch, res.BestValAccuracy)
+	}
+	for i, m := range res.Epochs {
+		wantWait := []int{0, 0, 0, 1, 2, 3, 4, 5}[i]
+		if m.Wait != wantWait || m.Improved != (wantWait == 0) || m.ValAccuracy != script[i] {
+			t.Errorf("epoch %d: %+v, want wait %d", i+1, m, wantWait)
+		}
+	}
+	got := weightsOf(t, res.Store)
+	for p, w := range weightsAt[2] { // weights evaluated after epoch 3
+		if isModelVariable(p) && !bytes.Equal(got[p], w) {
+			t.Errorf("variable %s is not epoch 3's", p)
+		}
+	}
+	if bytes.Equal(got["/model/logits/dense/weights"], weightsAt[7]["/model/logits/dense/weights"]) {
+		t.Error("final weights equal the last epoch's: the best were not restored")
+	}
+}
+
+func TestBadConfigsGiveClearErrors(t *testing.T) {
+	ds := smallMNIST(t, 64)
+	b := mvc.MustBackend()
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"no model", func(c *Config) { c.Model = nil }, "model function is required"},
+		{"one class", func(c *Config) { c.Classes = 1 }, "at least 2"},
+		{"fewer classes than data", func(c *Config) { c.Classes = 5 }, "training set has 10"},
+		{"batch", func(c *Config) { c.BatchSize = -1 }, "batch size"},
+		{"lr", func(c *Config) { c.LearningRate = -1 }, "learning rate"},
+		{"epochs", func(c *Config) { c.MaxEpochs = -3 }, "max epochs"},
+		{"size", func(c *Config) { c.Channels = 2 }, "1 or 3 channels"},
+		{"fraction", func(c *Config) { c.ValidationFraction = 1.5 }, "validation fraction"},
+		{"resume without dir", func(c *Config) { c.Resume, c.Dir = true, "" }, "run directory"},
+		{"wrong logits", func(c *Config) {
+			c.Model = func(scope *model.Scope, images *Node) *Node {
+				return layers.DenseWithBias(scope, Reshape(images, images.Shape().Dimensions[0], -1), 7)
+			}
+			c.Classes = 10
+		}, "want [batch, classes] = [32 10]"},
+		{"init missing", func(c *Config) { c.Init = filepath.Join(dir, "nope") }, "--init"},
+	} {
+		cfg := tinyConfig("")
+		cfg.MaxEpochs = 1
+		c.edit(&cfg)
+		_, err := Run(ctx, b, cfg, ds, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: want an error containing %q, got %v", c.name, c.want, err)
+		}
+	}
+
+	// An existing run is not overwritten without Resume, and resuming with other settings fails.
+	cfg := tinyConfig(dir)
+	cfg.MaxEpochs = 1
+	if _, err := Run(ctx, b, cfg, ds, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, b, cfg, ds, nil); err == nil || !strings.Contains(err.Error(), "already holds a checkpoint") {
+		t.Errorf("rerun without Resume: got %v", err)
+	}
+	cfg.Resume, cfg.Seed = true, 8
+	if _, err := Run(ctx, b, cfg, ds, nil); err == nil || !strings.Contains(err.Error(), "seed") {
+		t.Errorf("resume with another seed: got %v", err)
+	}
+	cfg.Seed = 7
+	if _, err := Run(ctx, b, cfg, ds.First(60), nil); err == nil || !strings.Contains(err.Error(), "train_data") {
+		t.Errorf("resume with other data: got %v", err)
+	}
+	// A corrupted checkpoint is reported as such.
+	path := filepath.Join(dir, CheckpointFile)
+	raw, _ := os.ReadFile(path)
+	raw[len(raw)-1] ^= 0xff
+	_ = os.WriteFile(path, raw, 0o644)
+	if _, err := LoadCheckpoint(dir); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("corrupted checkpoint: got %v", err)
+	}
+}
+
+func TestInitFromCheckpointSkipsHeadOfOtherClassCount(t *testing.T) {
+	ds := smallMNIST(t, 160)
+	b := mvc.MustBackend()
+	src := t.TempDir()
+	cfg := tinyConfig(src)
+	cfg.MaxEpochs = 1
+	if _, err := Run(context.Background(), b, cfg, ds, nil); err != nil {
+		t.Fatal(err)
+	}
+	ckpt, err := LoadCheckpoint(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hidden := ckpt.Best[0]
+	if hidden.Info.Path != "/model/hidden/dense/weights" {
+		t.Fatalf("first best variable is %s", hidden.Info.Path)
+	}
+	// Fine-tune with 12 classes: the hidden layer starts from the checkpoint, the head is new.
+	cfg = tinyConfig("")
+	cfg.Init, cfg.Classes, cfg.MaxEpochs = src, 12, 1
+	var first map[string][]byte
+	var store *model.Store
+	inner := cfg.Model
+	cfg.Model = func(scope *model.Scope, images *Node) *Node {
+		store = scope.Store()
+		logits := inner(scope, images)
+		return layers.DenseWithBias(scope.In("head12"), logits, 12)
+	}
+	cfg.BeforeStep = func(epoch, step int) error {
+		if first == nil { // before the first step: the head has no value yet
+			first = map[string][]byte{}
+			for v := range store.IterVariables() {
+				if v.HasValue() {
+					_ = v.MustValue().ConstBytes(func(b []byte) { first[v.Path()] = bytes.Clone(b) })
+				}
+			}
+		}
+		return nil
+	}
+	res, err := Run(context.Background(), b, cfg, ds, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first["/model/hidden/dense/weights"], hidden.Data) {
+		t.Error("the hidden layer did not start from the --init checkpoint")
+	}
+	if _, ok := first["/model/head12/dense/weights"]; ok {
+		t.Error("the new head was loaded from a checkpoint that has none")
+	}
+	if v := res.Store.GetVariable("/model/head12/dense/weights"); v == nil || !v.HasValue() {
+		t.Error("the new head was not trained")
+	}
+}
