@@ -1,0 +1,99 @@
+package embed
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// parallelFor calls fn(lo, hi) for consecutive chunks [lo, hi) of [0, n), each chunk of size
+// chunk (the last one shorter), on up to GOMAXPROCS goroutines. Chunk boundaries do not depend
+// on the number of goroutines, and each chunk is handled by exactly one call, so any work that
+// writes only to its own indices (or to a slot per chunk, combined afterwards in chunk order)
+// gives results independent of GOMAXPROCS: this is how the package stays deterministic.
+func parallelFor(n, chunk int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	if chunk < 1 {
+		chunk = 1
+	}
+	nChunks := (n + chunk - 1) / chunk
+	workers := min(runtime.GOMAXPROCS(0), nChunks)
+	if workers <= 1 {
+		for c := range nChunks {
+			fn(c*chunk, min(n, (c+1)*chunk))
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= nChunks {
+					return
+				}
+				fn(c*chunk, min(n, (c+1)*chunk))
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// sqDist is the squared Euclidean distance between a and b (len(b) >= len(a)). The summation
+// order is fixed (four interleaved partial sums), so it is bit-for-bit reproducible.
+func sqDist(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		d0 := a[i] - b[i]
+		d1 := a[i+1] - b[i+1]
+		d2 := a[i+2] - b[i+2]
+		d3 := a[i+3] - b[i+3]
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(a); i++ {
+		d := a[i] - b[i]
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// dot is the inner product of a and b (len(b) >= len(a)), with a fixed summation order.
+func dot(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy sets y += alpha * x.
+func axpy(alpha float64, x, y []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// matrix is a dense row-major n x d matrix of float64.
+type matrix struct {
+	n, d int
+	v    []float64
+}
+
+func (m matrix) row(i int) []float64 { return m.v[i*m.d : (i+1)*m.d] }
