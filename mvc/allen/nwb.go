@@ -348,7 +348,7 @@ func (f *File) TraceBlock(first, n int) ([]float64, error) {
 func (f *File) TemplateShape() (n, height, width int, err error) {
 	d, err := f.h.checkNumeric(TemplatesPath, 3)
 	if err != nil {
-		if errors.Is(err, ErrMissingDataset) {
+		if errors.Is(err, ErrMissingDataset) && !f.h.has(NaturalScenesPath) && !f.h.has(NaturalScenesFramesPath) {
 			return 0, 0, 0, f.noNaturalScenes(err)
 		}
 		return 0, 0, 0, err
@@ -415,7 +415,7 @@ func (f *File) noNaturalScenes(missing error) error {
 	if err != nil {
 		session = "unknown (" + err.Error() + ")"
 	}
-	return fmt.Errorf("%s: %w: session type %s (%v; natural scenes are shown in %s)",
+	return fmt.Errorf("%s: %w: session type %s (%w; natural scenes are shown in %s)",
 		f.h.path, ErrNoNaturalScenes, session, missing, NaturalScenesSession)
 }
 
