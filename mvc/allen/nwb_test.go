@@ -128,9 +128,9 @@ func TestSessionWithoutNaturalScenes(t *testing.T) {
 func TestCreLineOfGenotype(t *testing.T) {
 	for genotype, want := range map[string]string{
 		"Cux2-CreERT2/wt;Camk2a-tTA/wt;Ai93(TITL-GCaMP6f)/wt": "Cux2",
-		"Scnn1a-Tg3-Cre/wt;Camk2a-tTA/wt":                      "Scnn1a",
-		" Pvalb-IRES-Cre/wt":                                   "Pvalb",
-		"Emx1":                                                 "Emx1",
+		"Scnn1a-Tg3-Cre/wt;Camk2a-tTA/wt":                     "Scnn1a",
+		" Pvalb-IRES-Cre/wt":                                  "Pvalb",
+		"Emx1":                                                "Emx1",
 	} {
 		if got := CreLineOfGenotype(genotype); got != want {
 			t.Errorf("CreLineOfGenotype(%q) = %q, want %q", genotype, got, want)
