@@ -289,10 +289,10 @@ func luminance(c rgb) float32 { return 0.299*c[0] + 0.587*c[1] + 0.114*c[2] }
 
 // digitPlacement is where and how one digit is drawn.
 type digitPlacement struct {
-	g                    *glyphField
-	x, y                 float64 // ink centre on the canvas
+	g                     *glyphField
+	x, y                  float64 // ink centre on the canvas
 	scale, stretch, shear float64
-	cos, sin             float64
+	cos, sin              float64
 }
 
 // render draws one image into out (32*32*3 bytes) and returns its label.
@@ -348,7 +348,7 @@ func (r *synRenderer) render(fonts []synFont, out []uint8) int {
 	gap := r.uniform(-0.05, 0.25) * height
 	if r.rng.Float64() < 0.65 {
 		g := &f.digits[r.rng.IntN(10)]
-		digits = append(digits, place(g, -((centre.inkWidth+g.inkWidth)/2*scale*stretch + gap)))
+		digits = append(digits, place(g, -((centre.inkWidth+g.inkWidth)/2*scale*stretch+gap)))
 	}
 	if r.rng.Float64() < 0.65 {
 		g := &f.digits[r.rng.IntN(10)]
