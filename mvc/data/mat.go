@@ -3,7 +3,6 @@ package data
 import (
 	"bufio"
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/klauspost/compress/zlib"
 	"github.com/pkg/errors"
 
 	"github.com/mice2machines/mice2machines/mvc"

@@ -130,30 +130,53 @@ func readSVHN(r io.Reader, size int64, file string) (*Dataset, error) {
 }
 
 // svhnTranspose reads n images of column-major [32 32 3] bytes from r into out, [n 32 32 3]
-// row-major, a block of images at a time.
+// row-major. Reading (decompression) and reordering overlap: blocks of images go through a
+// small ring of buffers to a second goroutine that reorders them.
 func svhnTranspose(r io.Reader, out []uint8, n int, where string) error {
-	const block = 256
-	buf := make([]uint8, block*svhnImage)
-	for start := 0; start < n; start += block {
-		m := min(block, n-start)
-		if _, err := io.ReadFull(r, buf[:m*svhnImage]); err != nil {
-			return errors.Errorf("%s: X: %v after %d of %d images (truncated or corrupt)", where, err, start, n)
-		}
-		for i := range m {
-			src := buf[i*svhnImage : (i+1)*svhnImage]
-			dst := out[(start+i)*svhnImage : (start+i+1)*svhnImage]
-			for k := range 3 {
-				plane := src[k*1024 : (k+1)*1024]
-				for c := range SVHNSide {
-					col := plane[c*SVHNSide : (c+1)*SVHNSide]
-					for r, p := range col {
-						dst[(r*SVHNSide+c)*3+k] = p
-					}
-				}
+	const block, buffers = 512, 3
+	type job struct {
+		buf   []uint8
+		start int
+	}
+	free := make(chan []uint8, buffers)
+	full := make(chan job, buffers)
+	for range buffers {
+		free <- make([]uint8, block*svhnImage)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for j := range full {
+			for i := range len(j.buf) / svhnImage {
+				transposeSVHNImage((*[svhnImage]uint8)(out[(j.start+i)*svhnImage:]), (*[svhnImage]uint8)(j.buf[i*svhnImage:]))
 			}
+			free <- j.buf[:cap(j.buf)]
+		}
+	}()
+	var err error
+	for start := 0; start < n; start += block {
+		buf := (<-free)[:min(block, n-start)*svhnImage]
+		if _, e := io.ReadFull(r, buf); e != nil {
+			err = errors.Errorf("%s: X: %v after %d of %d images (truncated or corrupt)", where, e, start, n)
+			break
+		}
+		full <- job{buf, start}
+	}
+	close(full)
+	<-done
+	return err
+}
+
+// transposeSVHNImage reorders one image from MATLAB's column-major [32 32 3] (pixel (r, c, k) at
+// k*1024 + c*32 + r) to row-major [32 32 3] (at (r*32 + c)*3 + k), writing dst in order.
+func transposeSVHNImage(dst, src *[svhnImage]uint8) {
+	for r := range SVHNSide {
+		row := dst[r*SVHNSide*3 : (r+1)*SVHNSide*3 : (r+1)*SVHNSide*3]
+		for c := range SVHNSide {
+			s := c*SVHNSide + r
+			row[3*c], row[3*c+1], row[3*c+2] = src[s], src[1024+s], src[2048+s]
 		}
 	}
-	return nil
 }
 
 // SVHNVariables returns the MAT variables of an SVHN cropped-digits file holding d (32x32x3
