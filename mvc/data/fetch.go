@@ -529,6 +529,22 @@ func (f *Fetcher) extract(file RemoteFile, dir, archive, archiveMD5 string) erro
 				return errors.Errorf("%s: member %s is not among the known files of this dataset", archive, hdr.Name)
 			}
 			destPath := filepath.Join(dir, filepath.FromSlash(rel))
+			if existing, err := fileMD5(destPath); err == nil {
+				// Never overwrite a file silently (e.g. a CIFAR subset kept under the same name).
+				h := md5.New()
+				if _, err := io.Copy(h, tr); err != nil {
+					return errors.Wrapf(err, "%s: member %s", archive, hdr.Name)
+				}
+				if got := hex.EncodeToString(h.Sum(nil)); got != existing {
+					return errors.Errorf("%s exists and differs from member %s of %s: move it away and fetch again",
+						destPath, hdr.Name, archive)
+				}
+				if listed && existing != want {
+					return errors.Errorf("%s: member %s has MD5 %s, want %s", archive, hdr.Name, existing, want)
+				}
+				extracted[rel] = true
+				break
+			}
 			err := mvc.WriteFileAtomic(destPath, func(out *os.File) error {
 				h := md5.New()
 				if _, err := io.Copy(io.MultiWriter(out, h), tr); err != nil {

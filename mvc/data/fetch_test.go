@@ -221,6 +221,22 @@ func TestFetchExtractsAndChecksMembers(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "photos", "test")); !os.IsNotExist(err) {
 		t.Error("a member outside the rules was extracted")
 	}
+	// An existing different file is not overwritten.
+	if err := os.WriteFile(filepath.Join(dir, "photos/val/2.jpg"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "bsr.tgz.extracted")); err != nil {
+		t.Fatal(err)
+	}
+	if err := testFetcher(nil).FetchFile(context.Background(), file, dir); err == nil || !strings.Contains(err.Error(), "exists and differs") {
+		t.Errorf("existing different member: error %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "photos/val/2.jpg")); string(b) != "mine" {
+		t.Error("an existing file was overwritten by extraction")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "photos/val/2.jpg"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// A member with the wrong MD5 is an error and is not left in place.
 	file.Path = "bsr2.tgz"
 	file.MemberMD5 = map[string]string{"photos/train/1.jpg": md5Hex(b), "photos/val/2.jpg": md5Hex(b)}
