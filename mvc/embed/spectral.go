@@ -22,7 +22,7 @@ import (
 
 const (
 	// denseEigenLimit is the component size up to which the dense eigensolver is used.
-	denseEigenLimit = 600
+	denseEigenLimit = 200
 	// lanczosTol is the residual norm ||M y - theta y|| (y of unit norm) accepted for each of
 	// the wanted eigenvectors.
 	lanczosTol = 1e-6
@@ -99,12 +99,17 @@ func normalizedAdjacency(g graph, labels []int, label int, size int) (m *csr, sq
 // Laplacian of one connected component with the smallest eigenvalues above the trivial one, or
 // an error when the solver fails.
 func spectralVectors(m *csr, sqrtDeg []float64, dim int, rng *rand.Rand) (matrix, error) {
+	return spectralVectorsBy(m, sqrtDeg, dim, rng, m.n <= denseEigenLimit)
+}
+
+// spectralVectorsBy is [spectralVectors] with the solver chosen by the caller.
+func spectralVectorsBy(m *csr, sqrtDeg []float64, dim int, rng *rand.Rand, dense bool) (matrix, error) {
 	n := m.n
 	if n <= dim+1 {
 		return matrix{}, fmt.Errorf("%d vertices are too few for %d eigenvectors", n, dim)
 	}
 	out := matrix{n: n, d: dim, v: make([]float64, n*dim)}
-	if n <= denseEigenLimit {
+	if dense {
 		l := mat.NewSymDense(n, nil)
 		for i := range n {
 			l.SetSym(i, i, 1)

@@ -105,3 +105,118 @@ func TestUMAPDeterministicAcrossGOMAXPROCS(t *testing.T) {
 		}
 	}
 }
+
+// Trustworthiness against scikit-learn's formula, computed with NumPy (stable argsort) on the
+// same deterministic points: X[i][j] = sin(0.37 i (j+1) + j), Y a nonlinear 2-D map of X.
+func TestTrustworthinessMatchesSklearnFormula(t *testing.T) {
+	n := 40
+	X := make([][]float64, n)
+	Y := make([][]float64, n)
+	for i := range n {
+		X[i] = make([]float64, 4)
+		for j := range 4 {
+			X[i][j] = math.Sin(0.37*float64(i)*float64(j+1) + float64(j))
+		}
+		Y[i] = []float64{X[i][0] + 0.5*X[i][1]*X[i][1], X[i][2] - X[i][3]*X[i][0]}
+	}
+	for _, c := range []struct {
+		k    int
+		want float64
+	}{{1, 0.9980263157894737}, {5, 0.8875}, {10, 0.8675510204081632}, {19, 0.7909090909090909}} {
+		got, err := Trustworthiness(X, Y, c.k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("k=%d: trustworthiness %v, NumPy %v", c.k, got, c.want)
+		}
+	}
+	if tw, _ := Trustworthiness(X, X, 5); tw != 1 {
+		t.Errorf("identity embedding: trustworthiness %v, want 1", tw)
+	}
+	for _, k := range []int{0, 20, 25} {
+		if _, err := Trustworthiness(X, Y, k); err == nil {
+			t.Errorf("k=%d with n=40: no error", k)
+		}
+	}
+	if _, err := Trustworthiness(X, Y[:30], 5); err == nil {
+		t.Error("different point counts: no error")
+	}
+}
+
+func TestUMAPBadInput(t *testing.T) {
+	good := uniform5D(1, 20)
+	cases := map[string]struct {
+		data [][]float64
+		opts UMAPOptions
+	}{
+		"no points":       {nil, UMAPOptions{}},
+		"two points":      {good[:2], UMAPOptions{}},
+		"ragged":          {[][]float64{{1, 2}, {3, 4}, {5}}, UMAPOptions{}},
+		"NaN":             {append([][]float64{{math.NaN(), 0, 0, 0, 0}}, good...), UMAPOptions{}},
+		"Inf":             {append([][]float64{{math.Inf(1), 0, 0, 0, 0}}, good...), UMAPOptions{}},
+		"n_neighbors 1":   {good, UMAPOptions{NNeighbors: 1}},
+		"min_dist>spread": {good, UMAPOptions{MinDist: 2}},
+		"negative epochs": {good, UMAPOptions{Epochs: -1}},
+		"cosine metric":   {good, UMAPOptions{Metric: "cosine"}},
+		"unknown init":    {good, UMAPOptions{Init: "pca"}},
+		"too many dims":   {good[:4], UMAPOptions{NComponents: 3}},
+	}
+	for name, c := range cases {
+		if _, err := UMAP(c.data, c.opts); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestUMAPShapesAndSmallInputs(t *testing.T) {
+	data := uniform5D(2, 12) // fewer points than n_neighbors 15: cut to 11
+	res, err := FitUMAP(data, UMAPOptions{NComponents: 3, Seed: 1, Epochs: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NNeighbors != 11 || len(res.Embedding) != 12 || len(res.Embedding[0]) != 3 || res.Epochs != 30 {
+		t.Errorf("n_neighbors %d, shape %dx%d, epochs %d", res.NNeighbors, len(res.Embedding), len(res.Embedding[0]), res.Epochs)
+	}
+	for _, row := range res.Embedding {
+		for _, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatal("non-finite embedding")
+			}
+		}
+	}
+	// Duplicated points (zero distances) embed without trouble.
+	dup := append(uniform5D(3, 30), uniform5D(3, 30)...)
+	if _, err := UMAP(dup, UMAPOptions{Seed: 1, Epochs: 30}); err != nil {
+		t.Error(err)
+	}
+}
+
+// Above 4,096 points the neighbours come from nearest-neighbour descent: still deterministic
+// across GOMAXPROCS and faithful to the data.
+func TestUMAPLargeDeterministicAcrossGOMAXPROCS(t *testing.T) {
+	data := gaussianMixture(4200, 8, 6, 1, 9)
+	opts := UMAPOptions{Seed: 3, Epochs: 30}
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	a, err := FitUMAP(data, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GOMAXPROCS(2)
+	b, err := FitUMAP(data, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.KNN != "nn-descent" {
+		t.Errorf("kNN method %q for 4,200 points, want nn-descent", a.KNN)
+	}
+	for i := range a.Embedding {
+		for j := range a.Embedding[i] {
+			if math.Float64bits(a.Embedding[i][j]) != math.Float64bits(b.Embedding[i][j]) {
+				t.Fatalf("point %d coordinate %d: %v with GOMAXPROCS=1, %v with 2", i, j, a.Embedding[i][j], b.Embedding[i][j])
+			}
+		}
+	}
+	t.Logf("4,200 points: init %s, %d components, %d edges", a.Init, a.Components, a.Edges)
+}
