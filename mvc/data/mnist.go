@@ -141,7 +141,8 @@ func ReadIDXImages(path string) (*Images, error) {
 	n := int(binary.BigEndian.Uint32(raw[4:]))
 	h := int(binary.BigEndian.Uint32(raw[8:]))
 	w := int(binary.BigEndian.Uint32(raw[12:]))
-	if want := 16 + n*h*w; n < 0 || h <= 0 || w <= 0 || want != len(raw) {
+	// Sizes are checked before multiplying: 32-bit dimensions could overflow n*h*w.
+	if h <= 0 || w <= 0 || h > 1<<16 || w > 1<<16 || n != (len(raw)-16)/(h*w) || 16+n*h*w != len(raw) {
 		return nil, errors.Errorf("%s: header says %d images of %dx%d (%d bytes) but the file has %d bytes",
 			path, n, h, w, 16+n*h*w, len(raw))
 	}

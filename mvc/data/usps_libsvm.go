@@ -86,43 +86,55 @@ func LIBSVMToPixel(v float64) uint8 {
 // order and v in [-1, 1]; missing indices are 0.0 (mid-grey). Pixels follow [LIBSVMToPixel].
 // split must be "" or the split the name says (see the format's description). Errors name the
 // file, the line and its byte offset in the decompressed text.
-func ReadUSPSLIBSVM(path, split string) (d *Dataset, err error) {
+func ReadUSPSLIBSVM(path, split string) (*Dataset, error) {
 	holds := uspsLIBSVMSplit(path)
 	if err := checkSingleSplit(path, split, holds); err != nil {
 		return nil, err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			d, err = nil, errors.Errorf("%s: corrupt file (decompressor failed: %v)", path, r)
-		}
-	}()
-	r, closeFile, err := openMaybeBzip2(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, errors.Wrap(err, "opening USPS LIBSVM file")
 	}
-	defer func() { _ = closeFile() }()
-	text, err := io.ReadAll(io.LimitReader(r, maxLIBSVMText+1))
-	if err != nil {
-		return nil, errors.Wrapf(err, "%s: reading (truncated or corrupt bzip2 data?) after %d bytes of text", path, len(text))
-	}
-	if len(text) > maxLIBSVMText {
-		return nil, errors.Errorf("%s: more than %d bytes of text: not a USPS LIBSVM file", path, maxLIBSVMText)
-	}
-	pixels, digits, err := parseLIBSVM(path, text, uspsPixels)
+	defer func() { _ = f.Close() }()
+	pixels, digits, err := decodeUSPSLIBSVM(f, path)
 	if err != nil {
 		return nil, err
 	}
-	n := len(digits)
-	if n == 0 {
-		return nil, errors.Errorf("%s: no images", path)
-	}
-	d = &Dataset{
+	d := &Dataset{
 		Name: "USPS", Domain: "U", Split: holds,
-		N: n, Height: USPSSide, Width: USPSSide, Channels: 1,
+		N: len(digits), Height: USPSSide, Width: USPSSide, Channels: 1,
 		Pixels: pixels, Labels: digits, ClassNames: DigitClassNames,
 		Provenance: fmt.Sprintf("USPS %s set, LIBSVM file %s", holds, path),
 	}
 	return d, nil
+}
+
+// decodeUSPSLIBSVM decompresses (when the stream starts with the bzip2 magic "BZh") and parses a
+// USPS LIBSVM stream; file names it in errors. A panic of the decompressor on corrupt data
+// becomes an error.
+func decodeUSPSLIBSVM(r io.Reader, file string) (pixels []uint8, digits []int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			pixels, digits, err = nil, nil, errors.Errorf("%s: corrupt file (decompressor failed: %v)", file, p)
+		}
+	}()
+	br := bufio.NewReaderSize(r, 1<<16)
+	var text io.Reader = br
+	if magic, _ := br.Peek(3); string(magic) == "BZh" {
+		text = bzip2.NewReader(br)
+	}
+	raw, err := io.ReadAll(io.LimitReader(text, maxLIBSVMText+1))
+	if err != nil {
+		return nil, nil, errors.Wrapf(err, "%s: reading (truncated or corrupt bzip2 data?) after %d bytes of text", file, len(raw))
+	}
+	if len(raw) > maxLIBSVMText {
+		return nil, nil, errors.Errorf("%s: more than %d bytes of text: not a USPS LIBSVM file", file, maxLIBSVMText)
+	}
+	pixels, digits, err = parseLIBSVM(file, raw, uspsPixels)
+	if err == nil && len(digits) == 0 {
+		err = errors.Errorf("%s: no images", file)
+	}
+	return pixels, digits, err
 }
 
 // parseLIBSVM parses LIBSVM lines of dim features with labels 1-10 (digit+1) into pixels (see
