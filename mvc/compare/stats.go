@@ -177,16 +177,24 @@ func drawCounts(rng *rand.Rand, n int) []int32 {
 
 // parallelFor runs f(0..n-1) on GOMAXPROCS goroutines; f must write only its own results.
 func parallelFor(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
+	parallelForWorker(n, workers(n), func(_, i int) { f(i) })
+}
+
+// workers is the number of goroutines parallelForWorker uses for n items.
+func workers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }
+
+// parallelForWorker runs f(worker, 0..n-1) on nw goroutines; worker (in [0, nw)) lets f use
+// per-goroutine scratch space. Results must not depend on which worker ran an item.
+func parallelForWorker(n, nw int, f func(worker, i int)) {
+	if nw <= 1 {
 		for i := range n {
-			f(i)
+			f(0, i)
 		}
 		return
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range workers {
+	for w := range nw {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -195,7 +203,7 @@ func parallelFor(n int, f func(i int)) {
 				if i >= n {
 					return
 				}
-				f(i)
+				f(w, i)
 			}
 		}()
 	}
@@ -279,7 +287,7 @@ func signFlipTest(d []float64, opts PermutationOptions, rng *rand.Rand) Permutat
 	if n <= maxExactPairs && 1<<n <= opts.Permutations {
 		// Enumerate all sign patterns in Gray-code order: one sign changes per step.
 		total := 1 << n
-		s := sum // pattern 0: no sign flipped
+		s := sum                 // pattern 0: no sign flipped
 		signs := make([]bool, n) // true = flipped
 		count := 0
 		if math.Abs(s) >= threshold {

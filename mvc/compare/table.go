@@ -371,18 +371,18 @@ func Aggregate(in Input, opts Options) (*Table, error) {
 	B, nG := opts.Bootstrap.Resamples, len(gs)
 	boot := make([]float64, nModels*nG*B)
 	diffBoot := make([]float64, nComp*nG*B)
-	pool := sync.Pool{New: func() any {
-		v := make([][]float64, nModels)
-		for m := range v {
-			v[m] = make([]float64, nCells)
+	nw := workers(B)
+	scratch := make([][][]float64, nw)
+	for w := range scratch {
+		scratch[w] = make([][]float64, nModels)
+		for m := range scratch[w] {
+			scratch[w][m] = make([]float64, nCells)
 		}
-		return v
-	}}
+	}
 	var doneMu sync.Mutex
 	done := 0
-	parallelFor(B, func(b int) {
-		v := pool.Get().([][]float64)
-		defer pool.Put(v)
+	parallelForWorker(B, nw, func(w, b int) {
+		v := scratch[w]
 		// v[m][c]: cell c's mean RMSE over model m's resampled kernels.
 		for m, model := range in.Models {
 			nK := len(model.Kernels)
