@@ -16,7 +16,8 @@ type UMAPOptions struct {
 	// umap-learn does.
 	NNeighbors int
 	// MinDist is min_dist, the smallest distance between embedded points (default 0.1). Zero
-	// selects the default: for min_dist = 0 itself pass a tiny positive value such as 1e-12.
+	// selects the default: for min_dist = 0 itself pass math.SmallestNonzeroFloat64, whose
+	// target curve is exactly min_dist 0's (only d = 0 lies below it).
 	MinDist float64
 	// Spread is the scale of the embedded points (default 1); MinDist must not exceed it.
 	Spread float64
