@@ -67,8 +67,8 @@ func ExampleSimulateSurvey() {
 		_ = f.Close()
 	}
 	// Output:
-	// VISp_Rorb.nwb: VISp Rorb excitatory, 4 cells, 44745 frames, 5950 presentations
-	// VISp_Vip.nwb: VISp Vip inhibitory, 4 cells, 44745 frames, 5950 presentations
-	// VISpm_Rorb.nwb: VISpm Rorb excitatory, 4 cells, 44745 frames, 5950 presentations
-	// VISpm_Vip.nwb: VISpm Vip inhibitory, 4 cells, 44745 frames, 5950 presentations
+	// VISp_Rorb.nwb: VISp Rorb (excitatory), 4 cells, 44745 frames, 5950 presentations
+	// VISp_Vip.nwb: VISp Vip (inhibitory), 4 cells, 44745 frames, 5950 presentations
+	// VISpm_Rorb.nwb: VISpm Rorb (excitatory), 4 cells, 44745 frames, 5950 presentations
+	// VISpm_Vip.nwb: VISpm Vip (inhibitory), 4 cells, 44745 frames, 5950 presentations
 }
