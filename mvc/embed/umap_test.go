@@ -92,15 +92,17 @@ func TestUMAPDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runtime.GOMAXPROCS(2)
-	b, err := UMAP(data, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range a {
-		for j := range a[i] {
-			if math.Float64bits(a[i][j]) != math.Float64bits(b[i][j]) {
-				t.Fatalf("point %d coordinate %d: %v with GOMAXPROCS=1, %v with 2", i, j, a[i][j], b[i][j])
+	for _, procs := range []int{2, 8} {
+		runtime.GOMAXPROCS(procs)
+		b, err := UMAP(data, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			for j := range a[i] {
+				if math.Float64bits(a[i][j]) != math.Float64bits(b[i][j]) {
+					t.Fatalf("point %d coordinate %d: %v with GOMAXPROCS=1, %v with %d", i, j, a[i][j], b[i][j], procs)
+				}
 			}
 		}
 	}
