@@ -1,0 +1,377 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mice2machines/mice2machines/mvc/allen"
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/represent"
+)
+
+func init() {
+	register("allen", "Allen Brain Observatory files: simulate a cortex, show a file, compute neural representations", runAllen)
+}
+
+// allenSubcommands are the sub-subcommands of "mvc allen".
+var allenSubcommands = map[string]struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}{
+	"simulate": {"write a simulated survey of experiment files (NWB 1, the Brain Observatory's layout)", runAllenSimulate},
+	"info":     {"print a JSON summary of an experiment file", runAllenInfo},
+	"reps":     {"write the neural representations (N = T^T . FS) of a file's cells as .npy", runAllenReps},
+}
+
+func allenUsage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: mvc allen <subcommand> [flags]\n\nSubcommands:")
+	names := make([]string, 0, len(allenSubcommands))
+	for name := range allenSubcommands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", name, allenSubcommands[name].summary)
+	}
+	fmt.Fprintln(w, "\nRun \"mvc allen <subcommand> --help\" for its flags.")
+}
+
+func runAllen(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		allenUsage(stderr)
+		return badInput("missing subcommand (see above)")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		allenUsage(stderr)
+		return flag.ErrHelp
+	}
+	sub, ok := allenSubcommands[args[0]]
+	if !ok {
+		return badInput("unknown subcommand %q; run \"mvc allen --help\" for the list", args[0])
+	}
+	if err := sub.run(args[1:], stdout, stderr); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	return nil
+}
+
+// allenParse parses flags given before or after positional arguments and returns the latter.
+func allenParse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// parseSize parses "HxW".
+func parseSize(s string) (h, w int, err error) {
+	a, b, ok := strings.Cut(strings.ToLower(s), "x")
+	if ok {
+		h, err = strconv.Atoi(strings.TrimSpace(a))
+		if err == nil {
+			w, err = strconv.Atoi(strings.TrimSpace(b))
+		}
+	}
+	if !ok || err != nil || h < 1 || w < 1 {
+		return 0, 0, badInput("size %q: want HxW with positive integers, e.g. 46x59", s)
+	}
+	return h, w, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for v := range strings.SplitSeq(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// progressBar draws "label [#####.....] done/total ETA" on one line of w.
+type progressBar struct {
+	w     io.Writer
+	label string
+	start time.Time
+}
+
+func newProgressLine(w io.Writer, label string) *progressBar {
+	return &progressBar{w: w, label: label, start: time.Now()}
+}
+
+func (p *progressBar) update(done, total int) {
+	const width = 30
+	filled := width * done / max(total, 1)
+	eta := "?"
+	if done > 0 {
+		left := time.Duration(float64(time.Since(p.start)) * float64(total-done) / float64(done))
+		eta = left.Round(time.Second).String()
+	}
+	fmt.Fprintf(p.w, "\r%s [%s%s] %d/%d, %s left  ", p.label, strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, eta)
+	if done == total {
+		fmt.Fprintf(p.w, "\r%s [%s] %d/%d in %s          \n", p.label, strings.Repeat("#", width), done, total, time.Since(p.start).Round(time.Millisecond))
+	}
+}
+
+func runAllenSimulate(args []string, stdout, stderr io.Writer) error {
+	def := allen.DefaultSimOptions()
+	fs := newFlagSet("allen simulate", "--out DIR [--seed S] [--cells N] [--size HxW] [flags]",
+		"Writes a simulated cortex: one experiment file per (area, Cre line) pair, DIR/<area>_<line>.nwb,\n"+
+			"in the Allen Brain Observatory's NWB 1 layout (session three_session_B, natural scenes), with\n"+
+			"each cell's ground-truth receptive field beside it (DIR/<area>_<line>_rf.npy, float32 [cells,\n"+
+			"H, W]) and its model (DIR/<area>_<line>_truth.json). Cells are linear-nonlinear models with\n"+
+			"Gabor-like fields by area, inhibitory cells broader and less selective, Poisson spikes and a\n"+
+			"GCaMP6-like kernel; images are BSDS500 photographs from $MVC_DATA/bsds500 when present, 1/f\n"+
+			"noise images otherwise. Deterministic by seed; a folder holding the same survey is resumed.\n"+
+			"Everything made from these files is \"simulated cortex\", not a recording.", stderr)
+	out := fs.String("out", "", "output folder (required)")
+	seed := fs.Uint64("seed", def.Seed, "random seed")
+	cells := fs.Int("cells", def.Cells, "cells per file")
+	size := fs.String("size", fmt.Sprintf("%dx%d", def.Height, def.Width), "template size HxW (the real templates are 918x1174)")
+	images := fs.Int("images", def.Images, "stimulus images")
+	trials := fs.Int("trials", def.Trials, "presentations of each image")
+	blanks := fs.Int("blank-sweeps", def.BlankSweeps, "blank (grey) presentations")
+	stimulus := fs.String("stimulus", def.Stimulus, "images: auto, bsds500, pink (1/f noise) or white (binary white noise)")
+	bsds := fs.String("bsds500", "", "BSDS500 folder (default $MVC_DATA/bsds500)")
+	areas := fs.String("areas", strings.Join(def.Areas, ","), "comma-separated areas")
+	cre := fs.String("cre-lines", strings.Join(def.CreLines, ","), "comma-separated Cre lines (gene names)")
+	noise := fs.Float64("noise", def.NoiseSD, "frame noise (standard deviation of dF/F)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return badInput("--out is required (see --help)")
+	}
+	opts := def
+	var err error
+	if opts.Height, opts.Width, err = parseSize(*size); err != nil {
+		return err
+	}
+	opts.Seed, opts.Cells, opts.Images, opts.Trials, opts.BlankSweeps = *seed, *cells, *images, *trials, *blanks
+	opts.Stimulus, opts.BSDS500Dir, opts.NoiseSD = *stimulus, *bsds, *noise
+	opts.Areas, opts.CreLines = splitList(*areas), splitList(*cre)
+	var progress func(done, total int, file string)
+	if !*quiet {
+		bar := newProgressLine(stderr, "simulating")
+		progress = func(done, total int, _ string) { bar.update(done, total) }
+	}
+	start := time.Now()
+	survey, err := allen.SimulateSurvey(*out, opts, progress)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "simulated cortex:") || strings.Contains(err.Error(), "other options") {
+			return usageError{err}
+		}
+		return err
+	}
+	var bytes int64
+	for _, sf := range survey.Files {
+		for _, p := range []string{sf.NWB, sf.Fields, sf.Truth} {
+			if st, err := os.Stat(p); err == nil {
+				bytes += st.Size()
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "wrote %d experiment files (%d kept from an earlier run) in %s: %.1f MB, %s\n",
+		len(survey.Files), survey.Resumed, *out, float64(bytes)/1e6, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "%s; stimulus: %s\n", allen.SimulatedLabel, survey.StimulusProvenance)
+	return nil
+}
+
+// allenInfo is what "mvc allen info" prints.
+type allenInfo struct {
+	File            string   `json:"file"`
+	ExperimentID    int64    `json:"experiment_id"`
+	Cells           int      `json:"cells"`
+	Frames          int      `json:"frames"`
+	FrameRateHz     float64  `json:"frame_rate_hz"`
+	Genotype        string   `json:"genotype"`
+	CreLine         string   `json:"cre_line"`
+	Class           string   `json:"class"`
+	Area            string   `json:"area"`
+	ImagingDepthUM  int      `json:"imaging_depth_um"`
+	Indicator       string   `json:"indicator,omitempty"`
+	SessionType     string   `json:"session_type"`
+	Images          []int    `json:"images"`
+	Presentations   int      `json:"presentations"`
+	BlankSweeps     int      `json:"blank_sweeps"`
+	CellSpecimenIDs []int64  `json:"cell_specimen_ids"`
+	NaturalScenes   string   `json:"natural_scenes,omitempty"`
+	Simulated       bool     `json:"simulated"`
+	Notes           string   `json:"notes,omitempty"`
+	TemplateSources []string `json:"template_sources,omitempty"`
+}
+
+// infoIDs is how many cell specimen ids "mvc allen info" prints.
+const infoIDs = 5
+
+func runAllenInfo(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("allen info", "FILE.nwb",
+		"Prints a JSON summary of an Allen Brain Observatory experiment file (real or simulated): cells,\n"+
+			"frames, Cre line (gene name), class (excitatory|inhibitory), area, imaging depth, session type,\n"+
+			"the natural scenes images [n, h, w], presentations and blank sweeps, the first cell specimen ids.\n"+
+			"Only small datasets and headers are read. A file without natural scenes (sessions A and C) gets\n"+
+			"\"images\": null and a \"natural_scenes\" message.", stderr)
+	positional, err := allenParse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) != 1 {
+		return badInput("want exactly one FILE.nwb, got %d arguments (see --help)", len(positional))
+	}
+	f, err := allen.Open(positional[0])
+	if err != nil {
+		return usageError{err}
+	}
+	defer func() { _ = f.Close() }()
+	m, err := f.Metadata()
+	if err != nil {
+		return usageError{err}
+	}
+	info := allenInfo{File: positional[0], ExperimentID: m.ExperimentID, Genotype: m.Genotype, CreLine: m.CreLine,
+		Class: m.Class, Area: m.Area, ImagingDepthUM: m.ImagingDepthUM, Indicator: m.Indicator, SessionType: m.SessionType,
+		Notes: m.Notes, Simulated: strings.HasPrefix(m.Notes, allen.SimulatedLabel)}
+	info.CellSpecimenIDs = m.CellSpecimenIDs[:min(infoIDs, len(m.CellSpecimenIDs))]
+	if info.Cells, info.Frames, err = f.Shape(); err != nil {
+		return usageError{err}
+	}
+	if info.FrameRateHz, err = f.FrameRate(); err != nil {
+		return usageError{err}
+	}
+	info.FrameRateHz = math.Round(info.FrameRateHz*1e6) / 1e6
+	table, err := f.NaturalScenes()
+	switch {
+	case errors.Is(err, allen.ErrNoNaturalScenes):
+		info.NaturalScenes = err.Error()
+	case err != nil:
+		return usageError{err}
+	default:
+		n, h, w, err := f.TemplateShape()
+		if err != nil {
+			return usageError{err}
+		}
+		info.Images = []int{n, h, w}
+		info.Presentations = len(table)
+		for _, p := range table {
+			if p.Image == allen.Blank {
+				info.BlankSweeps++
+			}
+		}
+		if src, err := f.TemplateSources(); err == nil && len(src) > 0 {
+			info.TemplateSources = src[:min(3, len(src))]
+		}
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(info)
+}
+
+func runAllenReps(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("allen reps", "FILE.nwb [--size HxW] [--tau SECONDS] --out reps.npy [--lags lags.npy] [--peaks peaks.npy]",
+		"Computes the neural representation of every cell of an experiment file (DESIGN.md's spec: FS\n"+
+			"the natural scenes resized to HxW by area averaging, scaled to [0,1], each pixel centred across\n"+
+			"images; T each image's dF/F over tau after onset, averaged over its presentations; N = T^T . FS;\n"+
+			"the map at the lag of largest L2 norm) and writes them as float32 [cells, H, W] to --out, the\n"+
+			"peak lags (times to peak) in seconds as float32 [cells] to --lags and the peak dF/F (the largest\n"+
+			"value of T) as float32 [cells] to --peaks. Files are written atomically.", stderr)
+	size := fs.String("size", "", "map size HxW (default: the templates' own size)")
+	tau := fs.Float64("tau", represent.DefaultTauSeconds, "response window in seconds")
+	out := fs.String("out", "", "output .npy of the maps (required)")
+	lags := fs.String("lags", "", "output .npy of the times to peak in seconds (optional)")
+	peaks := fs.String("peaks", "", "output .npy of the peak dF/F (optional)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	positional, err := allenParse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) != 1 {
+		return badInput("want exactly one FILE.nwb, got %d arguments (see --help)", len(positional))
+	}
+	if *out == "" {
+		return badInput("--out is required (see --help)")
+	}
+	if !(*tau > 0) {
+		return badInput("--tau must be positive, got %g", *tau)
+	}
+	opts := represent.Options{TauSeconds: *tau}
+	if *size != "" {
+		if opts.Height, opts.Width, err = parseSize(*size); err != nil {
+			return err
+		}
+	}
+	if !*quiet {
+		bar := newProgressLine(stderr, "cells")
+		opts.Progress = bar.update
+	}
+	f, err := allen.Open(positional[0])
+	if err != nil {
+		return usageError{err}
+	}
+	defer func() { _ = f.Close() }()
+	res, err := represent.FromFile(f, opts)
+	if err != nil {
+		return usageError{err}
+	}
+	maps, ttp := res.MapsFloat32()
+	peak := make([]float32, len(res.Cells))
+	for i, c := range res.Cells {
+		peak[i] = float32(c.PeakDFF)
+	}
+	written := []string{}
+	write := func(path string, v []float32, shape []int) error {
+		if err := data.WriteNPYFloat32(path, v, shape); err != nil {
+			for _, p := range written {
+				_ = os.Remove(p)
+			}
+			return err
+		}
+		written = append(written, path)
+		return nil
+	}
+	if err := write(*out, maps, []int{len(res.Cells), res.Height, res.Width}); err != nil {
+		return err
+	}
+	if *lags != "" {
+		if err := write(*lags, ttp, []int{len(res.Cells)}); err != nil {
+			return err
+		}
+	}
+	if *peaks != "" {
+		if err := write(*peaks, peak, []int{len(res.Cells)}); err != nil {
+			return err
+		}
+	}
+	label := ""
+	if strings.HasPrefix(res.Metadata.Notes, allen.SimulatedLabel) {
+		label = " (" + allen.SimulatedLabel + ")"
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d cells x %dx%d maps of %s %s %s%s, tau %d frames at %.2f Hz\n",
+		strings.Join(written, ", "), len(res.Cells), res.Height, res.Width, res.Metadata.Area, res.Metadata.CreLine,
+		filepath.Base(res.File), label, res.Tau, res.FrameRate)
+	return nil
+}
