@@ -23,5 +23,7 @@
 // [ErrStalled]; since a goroutine stuck in the backend cannot be stopped, [Supervisor] runs
 // training in a child process and restarts it from its last checkpoint when it stalls or dies.
 //
-// [Evaluate] and [EvaluateCheckpoint] measure a model's loss and accuracy.
+// [Evaluate] and [EvaluateCheckpoint] measure a model's loss and accuracy. [ONNXBackbone] makes an
+// ImageNet-trained ONNX model (through github.com/gomlx/onnx-gomlx) a backbone to fine-tune with
+// NeuRN in front and a new head.
 package train

@@ -40,7 +40,7 @@ type Supervisor struct {
 	// first must resume the run. The supervisor sets ExtraFiles and the environment variable
 	// [HeartbeatEnvVar]; Stdout and Stderr are left as Command sets them.
 	Command func(attempt int) (*exec.Cmd, error)
-	// MaxRestarts bounds the restarts (default 5).
+	// MaxRestarts bounds the restarts (0: the default, 5; negative: none).
 	MaxRestarts int
 	// Watchdog is the stall rule applied to the child's steps (zero value: the defaults).
 	Watchdog Watchdog
@@ -50,6 +50,9 @@ type Supervisor struct {
 	// Log receives one line per start, exit and restart; nil for quiet.
 	Log io.Writer
 }
+
+// interruptGrace is how long an interrupted child may take to save and exit before it is killed.
+const interruptGrace = 30 * time.Second
 
 // ExitUsage is the exit status that the command-line program uses for bad usage or bad input;
 // the supervisor does not restart a child that exits with it (retrying cannot help).
@@ -179,7 +182,13 @@ loop:
 		case werr = <-waitErr:
 			break loop
 		case <-ctx.Done():
-			_ = cmd.Process.Kill()
+			// Ask the child to save its state at a step boundary; kill it if it does not exit.
+			_ = cmd.Process.Signal(os.Interrupt)
+			go func(p *os.Process) {
+				time.Sleep(interruptGrace)
+				_ = p.Kill()
+			}(cmd.Process)
+			ctx = context.Background()
 		case <-ticker.C:
 			if stalled, elapsed, limit := clock.overdue(time.Now()); !killed && stalled && elapsed > limit+grace {
 				s.logf("supervisor: step running for %s (limit %s + grace %s): killing training process %d",

@@ -1,0 +1,374 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/train"
+)
+
+// workerEnvVar marks the training child process that "mvc train" supervises: a re-execution of
+// this program whose init (below) runs the training directly, with --supervise=false. An
+// environment variable rather than a command line lets the same interception work in the test
+// binary.
+const workerEnvVar = "MVC_TRAIN_WORKER"
+
+func init() {
+	register("train", "fine-tune a model (zoo name or ONNX backbone) on a dataset, resumable", runTrain)
+	register("eval", "evaluate a training checkpoint on a dataset (accuracy as JSON)", runEval)
+	if os.Getenv(workerEnvVar) == "1" && len(os.Args) > 1 && os.Args[1] == "train" {
+		os.Exit(workerMain(os.Args[2:]))
+	}
+}
+
+// workerMain runs the supervised training child and maps its outcome to an exit status.
+func workerMain(args []string) int {
+	err := runTrain(args, os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, train.ErrStalled):
+		fmt.Fprintf(os.Stderr, "mvc train: %s\n", oneLine(err.Error()))
+		return train.ExitStalled
+	default:
+		fmt.Fprintf(os.Stderr, "mvc train: %s\n", oneLine(err.Error()))
+		var ue usageError
+		if errors.As(err, &ue) {
+			return exitUsage
+		}
+		return 1
+	}
+}
+
+// dataNames are the datasets "mvc train" and "mvc eval" accept.
+var dataNames = []string{"cifar27", "mnist", "usps", "svhn", "mnistm", "syn"}
+
+// loadData loads a split ("train" or "test") of a dataset by name: CIFAR-27 from
+// $MVC_DATA/cifar100, the digit domains through data.LoadDomain. n > 0 keeps the first n
+// images.
+func loadData(name, split string, n int, seed uint64) (*data.Dataset, error) {
+	var d *data.Dataset
+	var err error
+	switch strings.ToLower(name) {
+	case "cifar27", "cifar-27":
+		d, err = data.LoadCIFAR27(split)
+	case "":
+		return nil, badInput("--data is required: one of %s", strings.Join(dataNames, ", "))
+	default:
+		if !slices.Contains(dataNames, strings.ToLower(name)) {
+			return nil, badInput("--data %q: want one of %s", name, strings.Join(dataNames, ", "))
+		}
+		d, err = data.LoadDomain(name, split, data.DomainOptions{N: n, Seed: seed})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s (%s split) is not available: %w", name, split, err)
+	}
+	if n > 0 {
+		d = d.First(n)
+	}
+	return d, nil
+}
+
+// modelSpec is what a checkpoint records about its model (train.Config.ModelSpec), enough for
+// "mvc eval" and --resume to rebuild it.
+type modelSpec struct {
+	// Model is the zoo name, or "onnx" for an ONNX backbone (then ONNX is its path).
+	Model      string  `json:"model"`
+	ONNX       string  `json:"onnx,omitempty"`
+	ONNXOutput string  `json:"onnx_output,omitempty"`
+	NeuRN      int     `json:"neurn"`
+	Width      float64 `json:"width"`
+	Classes    int     `json:"classes"`
+	Size       int     `json:"size"`
+	Seed       uint64  `json:"seed"`
+}
+
+// buildModel returns the model function a spec describes.
+func buildModel(s modelSpec) (train.ModelFn, error) {
+	if s.Model == "onnx" {
+		b, err := train.ONNXBackbone(s.ONNX)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return b.Model(s.Classes, train.BackboneOptions{NeuRN: s.NeuRN, Output: s.ONNXOutput}), nil
+	}
+	return zooModel(s)
+}
+
+// trainOptions are the parsed flags of "mvc train".
+type trainOptions struct {
+	spec                           modelSpec
+	data, out, init                string
+	epochs, batch, patience, steps int
+	subset                         int
+	lr                             float64
+	resume, supervise, quiet       bool
+	restarts                       int
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train",
+		"--model NAME|--onnx FILE [--neurn K] --data "+strings.Join(dataNames, "|")+
+			" [--width W] [--epochs E] [--init CKPT] --out DIR [--resume]",
+		"Fine-tunes a model as the paper does (Adam, learning rate 0.001, batch 256, softmax\n"+
+			"cross-entropy, early stopping on validation accuracy with patience 5, restoring the best\n"+
+			"weights); 10% of the training split, seeded, is held out for validation. --model names an\n"+
+			"architecture of the zoo (see \"mvc zoo list\"); --onnx uses an ImageNet-trained ONNX model as\n"+
+			"the backbone under a new head. --neurn K puts NeuRN with window K first.\n\n"+
+			"DIR receives checkpoint.bin after every epoch (weights, optimizer state, random state, early\n"+
+			"stopping counters), metrics.jsonl (one JSON object per epoch) and result.json at the end.\n"+
+			"--resume continues a killed run with the same result as an uninterrupted one. Training runs\n"+
+			"in a child process that is restarted from its last checkpoint when it dies or a step stalls\n"+
+			"(--restarts times), so long sweeps finish unattended.", stderr)
+	var o trainOptions
+	fs.StringVar(&o.spec.Model, "model", "", "zoo architecture (lower case, e.g. digitnet, resnet18)")
+	fs.StringVar(&o.spec.ONNX, "onnx", "", "ONNX model file to use as the backbone instead of --model")
+	fs.StringVar(&o.spec.ONNXOutput, "onnx-output", "", "ONNX node output used as features (default: the model's first output)")
+	fs.IntVar(&o.spec.NeuRN, "neurn", 0, "NeuRN window size k as the first layer (0: no NeuRN)")
+	fs.Float64Var(&o.spec.Width, "width", 1, "width multiplier of the architecture")
+	fs.IntVar(&o.spec.Size, "size", 32, "input images are resized to size x size x 3")
+	fs.Uint64Var(&o.spec.Seed, "seed", 1, "seed of the initialisation, validation split and shuffling")
+	fs.StringVar(&o.data, "data", "", "training data: "+strings.Join(dataNames, ", "))
+	fs.StringVar(&o.out, "out", "", "run directory (checkpoints, metrics)")
+	fs.StringVar(&o.init, "init", "", "checkpoint (run directory) to initialise the weights from; the head is new when class counts differ")
+	fs.IntVar(&o.epochs, "epochs", train.DefaultMaxEpochs, "maximum number of epochs (early stopping usually ends sooner)")
+	fs.IntVar(&o.batch, "batch", train.DefaultBatchSize, "batch size")
+	fs.Float64Var(&o.lr, "lr", train.DefaultLearningRate, "Adam's learning rate")
+	fs.IntVar(&o.patience, "patience", train.DefaultPatience, "early stopping patience in epochs (negative: none)")
+	fs.IntVar(&o.subset, "subset", 0, "use only the first N training images (0: all)")
+	fs.IntVar(&o.steps, "steps", 0, "at most N batches per epoch (0: all), for smoke runs")
+	fs.BoolVar(&o.resume, "resume", false, "continue the run saved in --out")
+	fs.BoolVar(&o.supervise, "supervise", true, "train in a child process restarted on stalls and crashes (false: in this process)")
+	fs.IntVar(&o.restarts, "restarts", 5, "how many times the supervisor restarts a failed training process")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := o.check(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.supervise && os.Getenv(workerEnvVar) != "1" {
+		return superviseTraining(ctx, args, o, stdout, stderr)
+	}
+	return trainInProcess(ctx, o, stdout, stderr)
+}
+
+// check validates the flags that need no data.
+func (o *trainOptions) check() error {
+	switch {
+	case o.spec.Model == "" && o.spec.ONNX == "":
+		return badInput("--model NAME or --onnx FILE is required (see --help)")
+	case o.spec.Model != "" && o.spec.ONNX != "":
+		return badInput("--model and --onnx are exclusive")
+	case o.out == "":
+		return badInput("--out DIR is required")
+	case o.spec.NeuRN < 0 || (o.spec.NeuRN > 0 && o.spec.NeuRN%2 == 0):
+		return badInput("--neurn must be 0 (none) or odd, got %d", o.spec.NeuRN)
+	case !(o.spec.Width > 0):
+		return badInput("--width must be > 0, got %g", o.spec.Width)
+	case o.spec.Size < 1:
+		return badInput("--size must be >= 1, got %d", o.spec.Size)
+	case o.epochs < 1:
+		return badInput("--epochs must be >= 1, got %d", o.epochs)
+	case o.batch < 1:
+		return badInput("--batch must be >= 1, got %d", o.batch)
+	case !(o.lr > 0):
+		return badInput("--lr must be > 0, got %g", o.lr)
+	case o.subset < 0 || o.steps < 0:
+		return badInput("--subset and --steps must be >= 0")
+	case o.restarts < 0:
+		return badInput("--restarts must be >= 0")
+	}
+	if o.spec.ONNX != "" {
+		o.spec.Model = "onnx"
+		abs, err := filepath.Abs(o.spec.ONNX)
+		if err != nil {
+			return badInput("--onnx %s: %v", o.spec.ONNX, err)
+		}
+		o.spec.ONNX = abs
+	}
+	if o.patience == 0 {
+		o.patience = -1 // the flag's 0 means no early stopping, like a negative value
+	}
+	return nil
+}
+
+// superviseTraining re-executes this program as the training child and restarts it from its
+// last checkpoint when it stalls or dies.
+func superviseTraining(ctx context.Context, args []string, o trainOptions, stdout, stderr io.Writer) error {
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("locating this program to run the training child: %w", err)
+	}
+	s := &train.Supervisor{
+		MaxRestarts: max(o.restarts, 0),
+		Log:         stderr,
+		Command: func(attempt int) (*exec.Cmd, error) {
+			childArgs := append([]string{"train"}, args...)
+			childArgs = append(childArgs, "--supervise=false")
+			if attempt > 0 {
+				childArgs = append(childArgs, "--resume")
+			}
+			cmd := exec.Command(self, childArgs...)
+			cmd.Env = append(os.Environ(), workerEnvVar+"=1")
+			cmd.Stdout, cmd.Stderr = stdout, stderr
+			return cmd, nil
+		},
+	}
+	if o.restarts == 0 {
+		s.MaxRestarts = -1
+	}
+	attempts, err := s.Run(ctx)
+	if err != nil {
+		if len(attempts) > 0 && attempts[len(attempts)-1].ExitCode == exitUsage {
+			return usageError{errors.New("the training process rejected its input (see above)")}
+		}
+		return err
+	}
+	return nil
+}
+
+// trainInProcess loads the data, builds the model and runs the training loop.
+func trainInProcess(ctx context.Context, o trainOptions, stdout, stderr io.Writer) error {
+	trainSet, err := loadData(o.data, "train", o.subset, o.spec.Seed)
+	if err != nil {
+		return err
+	}
+	o.spec.Classes = len(trainSet.ClassNames)
+	if o.init != "" {
+		if _, err := train.LoadCheckpoint(o.init); err != nil {
+			return usageError{fmt.Errorf("--init: %w", err)}
+		}
+	}
+	fn, err := buildModel(o.spec)
+	if err != nil {
+		return err
+	}
+	backend, err := mvc.Backend()
+	if err != nil {
+		return err
+	}
+	var progress io.Writer = stderr
+	if o.quiet {
+		progress = nil
+	}
+	cfg := train.Config{
+		Model: fn, ModelSpec: o.spec,
+		Height: o.spec.Size, Width: o.spec.Size, Channels: 3, Classes: o.spec.Classes,
+		BatchSize: o.batch, LearningRate: o.lr, MaxEpochs: o.epochs, Patience: o.patience, Seed: o.spec.Seed,
+		StepsPerEpoch: o.steps, Dir: o.out, Resume: o.resume, Init: o.init, Progress: progress,
+		Heartbeat: train.HeartbeatFromEnv(),
+	}
+	if os.Getenv(workerEnvVar) == "1" {
+		cfg.Watchdog = &train.Watchdog{}
+	}
+	fmt.Fprintf(stderr, "mvc train: %s on %s (%d images: %s), backend %s, run directory %s\n",
+		describeSpec(o.spec), trainSet.Name, trainSet.N, trainSet.Provenance, mvc.ChooseBackend().Config, o.out)
+	start := time.Now()
+	res, err := train.Run(ctx, backend, cfg, trainSet, nil)
+	if err != nil {
+		if strings.Contains(err.Error(), "already holds a checkpoint") || strings.Contains(err.Error(), "cannot resume") {
+			return usageError{err}
+		}
+		return err
+	}
+	summary := map[string]any{
+		"run": o.out, "model": o.spec, "data": trainSet.Name, "epochs": len(res.Epochs),
+		"best_epoch": res.BestEpoch, "best_val_accuracy": res.BestValAccuracy, "stopped_early": res.StoppedEarly,
+		"resumed": res.Resumed, "seconds": time.Since(start).Seconds(),
+	}
+	js, _ := json.Marshal(summary)
+	fmt.Fprintln(stdout, string(js))
+	return nil
+}
+
+func describeSpec(s modelSpec) string {
+	name := s.Model
+	if s.Model == "onnx" {
+		name = "ONNX backbone " + s.ONNX
+	}
+	if s.NeuRN > 0 {
+		name += fmt.Sprintf(" with NeuRN k=%d", s.NeuRN)
+	}
+	if s.Width != 1 {
+		name += fmt.Sprintf(", width %g", s.Width)
+	}
+	return name
+}
+
+// evalResult is what "mvc eval" prints.
+type evalResult struct {
+	Checkpoint string  `json:"checkpoint"`
+	Data       string  `json:"data"`
+	Split      string  `json:"split"`
+	Images     int     `json:"images"`
+	Accuracy   float64 `json:"accuracy"`
+	Loss       float64 `json:"loss"`
+	BestEpoch  int     `json:"best_epoch"`
+}
+
+func runEval(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval", "--ckpt DIR --data "+strings.Join(dataNames, "|")+" [--split test|train] [--subset N]",
+		"Evaluates the best weights of a training run (its checkpoint.bin) on a dataset split, resized\n"+
+			"to the run's input size, and prints {\"accuracy\", \"loss\", \"images\", ...} as JSON.", stderr)
+	ckptPath := fs.String("ckpt", "", "run directory (or checkpoint file) written by \"mvc train\"")
+	name := fs.String("data", "", "dataset: "+strings.Join(dataNames, ", "))
+	split := fs.String("split", "test", "split to evaluate: test or train")
+	subset := fs.Int("subset", 0, "evaluate only the first N images (0: all)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *ckptPath == "" {
+		return badInput("--ckpt is required")
+	}
+	if *split != "test" && *split != "train" {
+		return badInput("--split %q: want test or train", *split)
+	}
+	if *subset < 0 {
+		return badInput("--subset must be >= 0")
+	}
+	ckpt, err := train.LoadCheckpoint(*ckptPath)
+	if err != nil {
+		return usageError{err}
+	}
+	var spec modelSpec
+	if err := json.Unmarshal(ckpt.State.Setup.ModelSpec, &spec); err != nil || spec.Model == "" {
+		return badInput("%s: the checkpoint does not say which model it holds (not written by mvc train?)", *ckptPath)
+	}
+	ds, err := loadData(*name, *split, *subset, spec.Seed)
+	if err != nil {
+		return err
+	}
+	fn, err := buildModel(spec)
+	if err != nil {
+		return err
+	}
+	backend, err := mvc.Backend()
+	if err != nil {
+		return err
+	}
+	ev, err := train.EvaluateCheckpoint(context.Background(), backend, ckpt, fn, ds)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	return enc.Encode(evalResult{
+		Checkpoint: *ckptPath, Data: ds.Name, Split: *split, Images: ev.Images,
+		Accuracy: ev.Accuracy, Loss: ev.Loss, BestEpoch: ckpt.State.BestEpoch,
+	})
+}
