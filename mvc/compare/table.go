@@ -387,16 +387,10 @@ func Aggregate(in Input, opts Options) (*Table, error) {
 		for m, model := range in.Models {
 			nK := len(model.Kernels)
 			counts := drawCounts(stream(opts.Bootstrap.Seed, tagKernels, uint64(b)<<20|uint64(m)), nK)
+			weights := countWeights(counts)
 			mat := rmse[m]
 			for c := range nCells {
-				row := mat[c*nK : (c+1)*nK]
-				var s float64
-				for k, n := range counts {
-					if n != 0 {
-						s += float64(n) * row[k]
-					}
-				}
-				v[m][c] = s / float64(nK)
+				v[m][c] = dot(weights, mat[c*nK:(c+1)*nK]) / float64(nK)
 			}
 		}
 		for g, gset := range gs {
