@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -211,5 +212,29 @@ func TestComponentsAndMultiComponentLayout(t *testing.T) {
 	}
 	if tw < 0.9 {
 		t.Errorf("trustworthiness %.3f < 0.9 for three separated groups", tw)
+	}
+}
+
+// When the eigensolver fails, the layout falls back to a random one (umap-learn's behaviour),
+// says so, and the optimisation still gives a faithful embedding.
+func TestSpectralFailureFallsBackToRandom(t *testing.T) {
+	saved := lanczosMaxMatVec
+	lanczosMaxMatVec = 3
+	defer func() { lanczosMaxMatVec = saved }()
+	x := randomPoints(5, 400, 3)
+	data := make([][]float64, x.n)
+	for i := range data {
+		data[i] = x.row(i)
+	}
+	res, err := FitUMAP(data, UMAPOptions{Seed: 1, Epochs: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(res.Init, "random (spectral initialisation failed") {
+		t.Fatalf("init %q, want the random fallback", res.Init)
+	}
+	tw, _ := Trustworthiness(data, res.Embedding, 10)
+	if tw < 0.85 {
+		t.Errorf("trustworthiness %.3f after the random fallback", tw)
 	}
 }
