@@ -29,4 +29,6 @@
 // NeuRN) and returns a [Table]: mean RMSE with its bootstrap CI per model x area x Cre line x
 // class (and the pooled levels), and the NeuRN vs non-NeuRN comparisons with permutation
 // p-values. [Table.Save] writes it atomically as CSV and JSON with its provenance.
+// [CellsFromResult] and [MapsFromFloat32] turn mvc/represent's neural representations and
+// kernel maps into this input.
 package compare

@@ -11,6 +11,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/mice2machines/mice2machines/mvc/allen"
+	"github.com/mice2machines/mice2machines/mvc/represent"
 )
 
 func randomMap(rng *rand.Rand, h, w int) Map {
@@ -276,5 +279,34 @@ func TestAggregateRejectsBadInput(t *testing.T) {
 	bad.Bootstrap.Resamples = 0
 	if _, err := Aggregate(tableInput(), bad); err == nil {
 		t.Error("zero resamples: no error")
+	}
+}
+
+func TestCellsFromResultAndMapsFromFloat32(t *testing.T) {
+	res := &represent.Result{File: "x.nwb", Height: 1, Width: 2,
+		Metadata: &allen.Metadata{ExperimentID: 7, Area: "VISpm", CreLine: "Vip", Class: allen.Inhibitory},
+		Cells:    []represent.Cell{{SpecimenID: 11, Map: []float64{1, 2}}, {SpecimenID: 12, Map: []float64{3, 1}}}}
+	cells, err := CellsFromResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Cell{ID: "7/12", Area: "VISpm", Cre: "Vip", Class: Inhibitory, Map: Map{1, 2, []float64{3, 1}}}
+	if len(cells) != 2 || !reflect.DeepEqual(cells[1], want) {
+		t.Errorf("cells %+v, want second %+v", cells, want)
+	}
+	res.Metadata.CreLine, res.Metadata.Class = "Foo", allen.UnknownClass
+	if _, err := CellsFromResult(res); err == nil {
+		t.Error("unknown Cre line and class: no error")
+	}
+	res.Metadata.Class = allen.Excitatory
+	if cells, err := CellsFromResult(res); err != nil || cells[0].Class != Excitatory {
+		t.Errorf("unknown Cre line with a class: %v %v", cells, err)
+	}
+	maps, err := MapsFromFloat32([]float32{1, 2, 3, 4, 5, 6}, 3, 1, 2)
+	if err != nil || len(maps) != 3 || maps[2].Values[1] != 6 || maps[1].Width != 2 {
+		t.Errorf("maps %+v, %v", maps, err)
+	}
+	if _, err := MapsFromFloat32([]float32{1, 2, 3}, 2, 1, 2); err == nil {
+		t.Error("short values: no error")
 	}
 }
