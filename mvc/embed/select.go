@@ -176,9 +176,10 @@ type ClassSelection struct {
 }
 
 // SelectByClass runs [SelectCentral] separately within each class of vectors (class[i] is the
-// class of vectors[i], e.g. "excitatory" and "inhibitory"), as the paper selects 500 excitatory
-// and 500 inhibitory neural representations. Indices in each selection refer to the full
-// vectors slice. Classes come in sorted order.
+// class of vectors[i], e.g. "excitatory" and "inhibitory"). The paper's "from each cluster, we
+// extracted 50 central neural representations for both excitatory and inhibitory neurons",
+// giving 500 + 500, is read as one UMAP + k-means selection per class; the paper does not say
+// more. Indices in each selection refer to the full vectors slice. Classes come in sorted order.
 func SelectByClass(vectors [][]float64, class []string, opts SelectOptions) ([]ClassSelection, error) {
 	if len(class) != len(vectors) {
 		return nil, fmt.Errorf("select by class: %d class labels for %d vectors", len(class), len(vectors))
