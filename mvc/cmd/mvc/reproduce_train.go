@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/train"
+)
+
+// cifarRunsDir is where "mvc reproduce" keeps the CIFAR-27 fine-tuning runs, beside the
+// figures (--out): later steps read their checkpoints, and reruns skip finished runs.
+const cifarRunsDir = "runs"
+
+// cifarProfile sizes the CIFAR-27 fine-tuning of one reproduce profile.
+type cifarProfile struct {
+	width          float64
+	epochs, subset int
+	steps, batch   int
+	all            bool // every zoo model, or only DigitNet
+	neurnVariants  []int
+	description    string
+}
+
+var cifarProfiles = map[string]cifarProfile{
+	// smoke: seconds; DigitNet only, narrow, a few batches.
+	"smoke": {width: 0.125, epochs: 1, subset: 512, steps: 3, batch: 64, neurnVariants: []int{0, 3},
+		description: "DigitNet at width 0.125, 1 epoch of 3 batches of 64 (a smoke test of the pipeline)"},
+	// quick: every model at small width, a few epochs on a CIFAR-27 subset.
+	"quick": {width: 0.25, epochs: 3, subset: 2700, batch: 256, all: true, neurnVariants: []int{0, 3},
+		description: "every zoo model at width 0.25, 3 epochs on 2,700 CIFAR-27 training images"},
+	// paper: full width, the paper's early stopping, the whole CIFAR-27 training set.
+	"paper": {width: 1, epochs: train.DefaultMaxEpochs, batch: train.DefaultBatchSize, all: true, neurnVariants: []int{0, 3},
+		description: "every zoo model at full width, early stopping (patience 5) on all 13,500 CIFAR-27 training images"},
+}
+
+func init() {
+	registerStep(30, "train_cifar27",
+		"fine-tune the models later figures need on CIFAR-27 (checkpoints in <out>/runs)", reproduceTrainCIFAR27)
+}
+
+// cifarRunName names a run's directory.
+func cifarRunName(model string, k int, profile string) string {
+	if k > 0 {
+		return fmt.Sprintf("cifar27-%s-neurn%d-%s", model, k, profile)
+	}
+	return fmt.Sprintf("cifar27-%s-%s", model, profile)
+}
+
+func reproduceTrainCIFAR27(c *reproduceContext) error {
+	p := cifarProfiles[c.Profile]
+	if len(zooNames()) == 0 {
+		fmt.Fprintln(c.Stdout, "  skipped: the model zoo (mvc/zoo) is not in this build yet")
+		return nil
+	}
+	if _, ok := mvc.DataDir(); !ok {
+		fmt.Fprintf(c.Stdout, "  skipped: $%s is not set, and CIFAR-27 (the CIFAR-100 binary files) does not ship with the code\n", mvc.DataEnvVar)
+		return nil
+	}
+	trainSet, err := data.LoadCIFAR27("train")
+	if err != nil {
+		fmt.Fprintf(c.Stdout, "  skipped: %v\n", err)
+		return nil
+	}
+	if p.subset > 0 {
+		trainSet = trainSet.First(p.subset)
+	}
+	models := []string{"digitnet"}
+	if p.all {
+		models = zooNames()
+	}
+	fmt.Fprintf(c.Stdout, "  %s; %s\n", p.description, trainSet.Provenance)
+	for _, name := range models {
+		for _, k := range p.neurnVariants {
+			if err := reproduceOneRun(c, p, trainSet, name, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// reproduceOneRun trains (or resumes, or skips when finished) one model.
+func reproduceOneRun(c *reproduceContext, p cifarProfile, trainSet *data.Dataset, name string, k int) error {
+	dir := filepath.Join(c.Out, cifarRunsDir, cifarRunName(name, k, c.Profile))
+	if raw, err := os.ReadFile(filepath.Join(dir, train.ResultFile)); err == nil {
+		var s train.Summary
+		if json.Unmarshal(raw, &s) == nil {
+			fmt.Fprintf(c.Stdout, "  %s: done before (best validation accuracy %.3f at epoch %d), skipped\n",
+				filepath.Base(dir), s.BestValAccuracy, s.BestEpoch)
+			return nil
+		}
+	}
+	spec := modelSpec{Model: name, NeuRN: k, Width: p.width, Classes: len(trainSet.ClassNames), Size: 32, Seed: 1}
+	fn, err := buildModel(spec)
+	if err != nil {
+		return err
+	}
+	_, statErr := os.Stat(filepath.Join(dir, train.CheckpointFile))
+	cfg := train.Config{
+		Model: fn, ModelSpec: spec, Height: 32, Width: 32, Channels: 3, Classes: spec.Classes,
+		BatchSize: p.batch, MaxEpochs: p.epochs, StepsPerEpoch: p.steps, Seed: spec.Seed,
+		Dir: dir, Resume: statErr == nil, Watchdog: &train.Watchdog{},
+	}
+	start := time.Now()
+	res, err := train.Run(context.Background(), c.Backend, cfg, trainSet, nil)
+	if err != nil {
+		return fmt.Errorf("training %s: %w", filepath.Base(dir), err)
+	}
+	last := res.Epochs[len(res.Epochs)-1]
+	fmt.Fprintf(c.Stdout, "  %s: %d epochs, best validation accuracy %.3f (epoch %d), %.0f img/s, %s\n",
+		filepath.Base(dir), len(res.Epochs), res.BestValAccuracy, res.BestEpoch, last.ImagesPerSecond,
+		time.Since(start).Round(time.Millisecond))
+	c.Wrote(filepath.Join(dir, train.CheckpointFile), filepath.Join(dir, train.MetricsFile))
+	return nil
+}
