@@ -271,3 +271,27 @@ func TestWriteMNISTMFuzzCorpus(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReadMNISTMTar reads a 10,000-image archive in the official layout (MNIST-M recipe
+// images of real MNIST digits, so the PNGs compress like the official ones).
+func BenchmarkReadMNISTMTar(b *testing.B) {
+	mnist, err := LoadMNIST(MNISTTrain)
+	if err != nil {
+		b.Skip(err)
+	}
+	mm, err := MakeMNISTM(mnist.First(10000), ProceduralBackgrounds(16, 96, 1), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := filepath.Join(b.TempDir(), "mnist_m.tar.gz")
+	if err := WriteMNISTMTar(p, mm, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		d, err := ReadMNISTMTar(p, "train")
+		if err != nil || d.N != 10000 {
+			b.Fatal(d, err)
+		}
+	}
+}
