@@ -2,6 +2,7 @@ package allen
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -110,5 +111,20 @@ func TestRNG(t *testing.T) {
 	a, b := newRNG(9, "x").next(), newRNG(9, "x").next()
 	if a != b || newRNG(9, "y").next() == a {
 		t.Error("streams are not determined by seed and labels")
+	}
+}
+
+func TestMedian(t *testing.T) {
+	r := newRNG(4, "median")
+	for _, n := range []int{1, 2, 3, 10, 101, 1000} {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(r.intn(20)) // many ties
+		}
+		sorted := slices.Clone(v)
+		slices.Sort(sorted)
+		if got, want := median(v), sorted[(n-1)/2]; got != want {
+			t.Errorf("median of %d values = %v, want %v", n, got, want)
+		}
 	}
 }

@@ -188,6 +188,10 @@ func SimulateSurvey(dir string, opts SimOptions, progress func(done, total int, 
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
+	stim, err := MakeStimuli(opts)
+	if err != nil {
+		return nil, err
+	}
 	manifest := filepath.Join(dir, surveyManifest)
 	if b, err := os.ReadFile(manifest); err == nil {
 		var old Survey
@@ -198,10 +202,10 @@ func SimulateSurvey(dir string, opts SimOptions, progress func(done, total int, 
 			return nil, errors.Errorf("%s holds a simulated survey made with other options (%s); choose another folder or remove it",
 				dir, optionsDiff(old.Options, opts))
 		}
-	}
-	stim, err := MakeStimuli(opts)
-	if err != nil {
-		return nil, err
+		if old.StimulusProvenance != stim.Provenance {
+			return nil, errors.Errorf("%s holds a simulated survey made with other stimulus images (there: %s; now: %s); choose another folder or remove it",
+				dir, old.StimulusProvenance, stim.Provenance)
+		}
 	}
 	s := &Survey{Dir: dir, Options: opts, StimulusProvenance: stim.Provenance}
 	for _, a := range opts.Areas {
@@ -423,6 +427,12 @@ func SimulateExperiment(opts SimOptions, stim *StimulusSet, area, creLine string
 			u = aRise*u + s
 			row[k] = float32(scale*(d-u) + opts.NoiseSD*r.normal())
 		}
+		// dF/F relative to the baseline: the Allen pipeline measures it against a running median
+		// of the fluorescence; the simulation is stationary, so its median is the trace's.
+		med := median(row)
+		for k := range row {
+			row[k] -= med
+		}
 	}
 	e.Notes = fmt.Sprintf("%s: simulated by mice2machines (mvc/allen, seed %d), not a recording. %d %s cells of %s, Cre line %s (%s), "+
 		"linear-nonlinear models with Gabor-like receptive fields on a template spanning %g degrees, Poisson spikes, "+
@@ -432,4 +442,41 @@ func SimulateExperiment(opts SimOptions, stim *StimulusSet, area, creLine string
 		stim.Provenance, opts.Trials, opts.PresentationS, opts.BlankSweeps, fr)
 	e.Description = fmt.Sprintf("%s: natural scenes session of %s %s (%d cells)", SimulatedLabel, area, creLine, opts.Cells)
 	return e, truth, nil
+}
+
+// median returns the median of v (the lower middle value for even lengths), by quickselect on
+// a copy.
+func median(v []float32) float32 {
+	if len(v) == 0 {
+		return 0
+	}
+	a := slices.Clone(v)
+	k := (len(a) - 1) / 2
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		pivot := a[(lo+hi)/2]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < pivot {
+				i++
+			}
+			for a[j] > pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
 }

@@ -47,6 +47,9 @@ const greyLevel = 127
 
 // StimulusSet is the set of images shown in a simulated session.
 type StimulusSet struct {
+	// Kind is the source actually used: [StimulusBSDS500], [StimulusPink] or [StimulusWhite]
+	// ([StimulusAuto] resolves to one of the first two).
+	Kind string
 	// Images are the templates, at the simulation's template size.
 	Images *Images
 	// Sources says where each image came from ("bsds500/train/12003.jpg", "1/f noise #3 ...").
@@ -67,16 +70,7 @@ func MakeStimuli(opts SimOptions) (*StimulusSet, error) {
 	case StimulusPink:
 		return pinkNoise(opts, ""), nil
 	case StimulusBSDS500, StimulusAuto:
-		dir := opts.BSDS500Dir
-		if dir == "" {
-			if d, ok := mvc.DataDir(); ok {
-				dir = filepath.Join(d, "bsds500")
-			}
-		}
-		photos, err := listPhotos(dir)
-		if err == nil && len(photos) < opts.Images {
-			err = errors.Errorf("%s holds %d photographs, %d are needed", dir, len(photos), opts.Images)
-		}
+		dir, photos, err := findPhotos(opts)
 		if err != nil {
 			if opts.Stimulus == StimulusBSDS500 {
 				return nil, errors.Wrap(err, "BSDS500 stimulus images")
@@ -92,6 +86,34 @@ func MakeStimuli(opts SimOptions) (*StimulusSet, error) {
 		return bsdsStimuli(opts, dir, photos)
 	}
 	return nil, errors.Errorf("unknown stimulus source %q", opts.Stimulus)
+}
+
+// findPhotos lists the BSDS500 photographs of opts.BSDS500Dir or $MVC_DATA/bsds500, checking
+// that there are enough.
+func findPhotos(opts SimOptions) (dir string, photos []string, err error) {
+	dir = opts.BSDS500Dir
+	if dir == "" {
+		if d, ok := mvc.DataDir(); ok {
+			dir = filepath.Join(d, "bsds500")
+		}
+	}
+	photos, err = listPhotos(dir)
+	if err == nil && len(photos) < opts.Images {
+		err = errors.Errorf("%s holds %d photographs, %d are needed", dir, len(photos), opts.Images)
+	}
+	return dir, photos, err
+}
+
+// ResolvedStimulus returns the stimulus source opts.Stimulus stands for here: [StimulusAuto]
+// becomes [StimulusBSDS500] when enough photographs are found, [StimulusPink] otherwise.
+func (o SimOptions) ResolvedStimulus() string {
+	if o.Stimulus != StimulusAuto {
+		return o.Stimulus
+	}
+	if _, _, err := findPhotos(o); err != nil {
+		return StimulusPink
+	}
+	return StimulusBSDS500
 }
 
 // listPhotos lists the JPEG and PNG files of dir/train, dir/val and dir/test (BSDS500's
@@ -126,7 +148,7 @@ func listPhotos(dir string) ([]string, error) {
 func bsdsStimuli(opts SimOptions, dir string, photos []string) (*StimulusSet, error) {
 	r := newRNG(opts.Seed, "bsds500 choice")
 	perm := r.perm(len(photos))[:opts.Images]
-	set := &StimulusSet{Images: &Images{N: opts.Images, Height: opts.Height, Width: opts.Width}}
+	set := &StimulusSet{Kind: StimulusBSDS500, Images: &Images{N: opts.Images, Height: opts.Height, Width: opts.Width}}
 	for _, k := range perm {
 		name := photos[k]
 		grey, h, w, err := readGrey(filepath.Join(dir, name))
@@ -161,6 +183,23 @@ func readGrey(path string) ([]float64, int, int, error) {
 	b := img.Bounds()
 	h, w := b.Dy(), b.Dx()
 	out := make([]float64, h*w)
+	switch im := img.(type) {
+	case *image.YCbCr:
+		// JPEG's Y is the BT.601 luma of its colours.
+		for y := range h {
+			for x := range w {
+				out[y*w+x] = float64(im.Y[im.YOffset(b.Min.X+x, b.Min.Y+y)])
+			}
+		}
+		return out, h, w, nil
+	case *image.Gray:
+		for y := range h {
+			for x := range w {
+				out[y*w+x] = float64(im.GrayAt(b.Min.X+x, b.Min.Y+y).Y)
+			}
+		}
+		return out, h, w, nil
+	}
 	for y := range h {
 		for x := range w {
 			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
@@ -203,7 +242,7 @@ func toBytes(v []float64) []uint8 {
 // deviation of 40 grey levels and clipped to [0, 255].
 func pinkNoise(opts SimOptions, why string) *StimulusSet {
 	h, w := opts.Height, opts.Width
-	set := &StimulusSet{Images: &Images{N: opts.Images, Height: h, Width: w}}
+	set := &StimulusSet{Kind: StimulusPink, Images: &Images{N: opts.Images, Height: h, Width: w}}
 	rowFFT, colFFT := fourier.NewCmplxFFT(w), fourier.NewCmplxFFT(h)
 	field := make([]complex128, h*w)
 	row, col, colOut := make([]complex128, w), make([]complex128, h), make([]complex128, h)
@@ -263,7 +302,7 @@ func pinkNoise(opts SimOptions, why string) *StimulusSet {
 
 // whiteNoise makes binary white-noise images: each pixel 0 or 255 with probability 1/2.
 func whiteNoise(opts SimOptions) *StimulusSet {
-	set := &StimulusSet{Images: &Images{N: opts.Images, Height: opts.Height, Width: opts.Width}}
+	set := &StimulusSet{Kind: StimulusWhite, Images: &Images{N: opts.Images, Height: opts.Height, Width: opts.Width}}
 	r := newRNG(opts.Seed, "white noise")
 	set.Images.Pixels = make([]uint8, opts.Images*opts.Height*opts.Width)
 	for p := range set.Images.Pixels {

@@ -409,3 +409,28 @@ func TestH5pyFixture(t *testing.T) {
 		t.Errorf("peak dF/F of cell 2 = %v, want %v", got, want)
 	}
 }
+
+func TestOnsetTracesAndPreferredImage(t *testing.T) {
+	trace := make([]float64, 40)
+	for k := range trace {
+		trace[k] = float64(k)
+	}
+	table := []allen.Presentation{{Image: 1, Start: 5, End: 8}, {Image: 0, Start: 10, End: 13}, {Image: 1, Start: 20, End: 23}}
+	times, trials, err := OnsetTraces(trace, table, 1, 10, 0.2, 0.3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(times, []float64{-0.2, -0.1, 0, 0.1, 0.2, 0.3}) || len(trials) != 2 ||
+		!slices.Equal(trials[0], []float64{3, 4, 5, 6, 7, 8}) || !slices.Equal(trials[1], []float64{18, 19, 20, 21, 22, 23}) {
+		t.Errorf("OnsetTraces = %v, %v", times, trials)
+	}
+	if _, _, err := OnsetTraces(trace, table, 1, 10, 0.6, 0); err == nil {
+		t.Error("a window before the first frame: no error")
+	}
+	if _, _, err := OnsetTraces(trace, table, 2, 10, 0, 0); err == nil {
+		t.Error("an image never shown: no error")
+	}
+	if got := PreferredImage([]float64{0, 1, 0.5, 0, 3, 2, 2.9, 0}, 4, 2); got != 2 {
+		t.Errorf("PreferredImage = %d, want 2", got)
+	}
+}
