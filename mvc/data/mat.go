@@ -216,11 +216,10 @@ func readSubelement(r io.Reader, order binary.ByteOrder) (typ uint32, nbytes int
 	}
 	first := order.Uint32(tag[:])
 	if first>>16 != 0 { // small data element: 16-bit byte count, 16-bit type, 4 bytes of data
+		// In both byte orders the 32-bit word read in the file's order holds the byte count in
+		// its high half (as SciPy's reader reads it).
 		nbytes = int(first >> 16)
 		typ = first & 0xffff
-		if order == binary.BigEndian {
-			nbytes, typ = int(first&0xffff), first>>16
-		}
 		if nbytes > 4 {
 			return 0, 0, nil, errors.Errorf("small data element of %d bytes (at most 4)", nbytes)
 		}

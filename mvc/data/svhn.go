@@ -133,7 +133,8 @@ func readSVHN(r io.Reader, size int64, file string) (*Dataset, error) {
 // row-major. Reading (decompression) and reordering overlap: blocks of images go through a
 // small ring of buffers to a second goroutine that reorders them.
 func svhnTranspose(r io.Reader, out []uint8, n int, where string) error {
-	const block, buffers = 512, 3
+	const buffers = 3
+	block := min(512, max(n, 1)) // images per buffer: small files get small buffers
 	type job struct {
 		buf   []uint8
 		start int

@@ -135,7 +135,8 @@ func TestSVHNFixtureLayout(t *testing.T) {
 }
 
 // handMAT builds a MAT v5 file by hand in either byte order, uncompressed, with y stored as
-// doubles, the name in a normal (not small) element: the variants MATLAB and SciPy also write.
+// doubles; names are in normal elements in little-endian files and in small data elements in
+// big-endian ones: variants MATLAB and SciPy also write.
 func handMAT(order binary.ByteOrder, pixels []uint8, n int, labels []float64, yName string) []byte {
 	var b bytes.Buffer
 	text := make([]byte, 116)
@@ -161,10 +162,17 @@ func handMAT(order binary.ByteOrder, pixels []uint8, n int, labels []float64, yN
 			w(d)
 		}
 		m.Write(make([]byte, padding(4*len(dims))))
-		w(uint32(1))
-		w(uint32(len(name)))
-		m.WriteString(name)
-		m.Write(make([]byte, padding(len(name))))
+		if order == binary.BigEndian && len(name) <= 4 { // small data element
+			w(uint32(len(name))<<16 | 16) // miUTF8: the halves differ, so their order is tested
+			var b [4]byte
+			copy(b[:], name)
+			m.Write(b[:])
+		} else {
+			w(uint32(1))
+			w(uint32(len(name)))
+			m.WriteString(name)
+			m.Write(make([]byte, padding(len(name))))
+		}
 		w(typ)
 		w(uint32(len(data)))
 		m.Write(data)
