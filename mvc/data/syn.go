@@ -101,8 +101,7 @@ type glyphField struct {
 	field    []float32
 	cx, cy   float64 // ink centre, in field pixels
 	inkH     float64 // ink height, pixels
-	advance  float64 // advance width, pixels
-	inkWidth float64
+	inkWidth float64 // ink width, pixels
 }
 
 type synFont struct {
@@ -145,7 +144,7 @@ func rasterizeDigits(name string, ttf []byte) (synFont, error) {
 	}
 	defer func() { _ = face.Close() }()
 	for d := range 10 {
-		dr, mask, maskp, adv, ok := face.Glyph(fixed.Point26_6{}, rune('0'+d))
+		dr, mask, maskp, _, ok := face.Glyph(fixed.Point26_6{}, rune('0'+d))
 		if !ok || dr.Empty() {
 			return out, errors.Errorf("SYN: font %s has no glyph for %d", name, d)
 		}
@@ -171,7 +170,6 @@ func rasterizeDigits(name string, ttf []byte) (synFont, error) {
 			w: w, h: h, field: field,
 			cx: float64(minX+maxX+1) / 2, cy: float64(minY+maxY+1) / 2,
 			inkH: float64(maxY - minY + 1), inkWidth: float64(maxX - minX + 1),
-			advance: float64(adv) / 64,
 		}
 	}
 	return out, nil
@@ -220,14 +218,15 @@ func (g *glyphField) sample(x, y float64) float32 {
 
 // GenerateSYN renders opts.N SYN digits, 32x32 RGB, the centre digit labelled (uniform over
 // 0-9). Each image draws, from its own seeded generator: a font (of [SYNFontNames]); digit
-// height 13-27 px, centre jittered about the image centre, rotation (normal, sd 6 degrees,
-// clipped to +-15), shear, width stretch; stroke weight (level of the blurred glyph field),
-// sometimes outlined or with a drop shadow; 0-2 neighbouring distractor digits at the font's
-// spacing; a background of two colours in a linear gradient with smooth value noise, sometimes a
-// plate of another colour behind the number, and 0-3 clutter strokes; a text colour of enough
-// luminance contrast; then Gaussian blur (sigma up to 1.2), contrast and brightness jitter and
-// pixel noise (sd up to 0.05; sum of four uniforms, nearly Gaussian). The result is deterministic by (Seed, Split, i) and
-// independent of the number of cores.
+// height 13-27 px, centre jittered about the image centre (sd 1.2 px), rotation (normal, sd 6
+// degrees, clipped to +-15), shear, width stretch 0.8-1.2; stroke weight (the level of the
+// blurred glyph field that is drawn), outlined digits (12%) or a drop shadow (20%); a
+// distractor digit on each side with probability 0.65, spaced by the ink widths plus a random
+// gap; a background of two colours (partly desaturated) in a linear gradient with smooth value
+// noise, a plate of another colour behind the number (30%), and 0-3 clutter strokes; a text
+// colour of enough luminance contrast; then Gaussian blur (75%, sigma 0.3-1.2), contrast and
+// brightness jitter and pixel noise (sd up to 0.05; sum of four uniforms, nearly Gaussian). The
+// result is deterministic by (Seed, Split, i) and independent of the number of cores.
 func GenerateSYN(opts SYNOptions) (*Dataset, error) {
 	if opts.N < 0 {
 		return nil, errors.Errorf("SYN: %d images requested", opts.N)
