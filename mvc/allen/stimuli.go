@@ -241,8 +241,11 @@ func toBytes(v []float64) []uint8 {
 // spectrum of natural images, Field 1987), each scaled to mean grey 127.5 with a standard
 // deviation of 40 grey levels and clipped to [0, 255].
 func pinkNoise(opts SimOptions, why string) *StimulusSet {
-	h, w := opts.Height, opts.Width
-	set := &StimulusSet{Kind: StimulusPink, Images: &Images{N: opts.Images, Height: h, Width: w}}
+	// The field is made on a grid whose sides have only the prime factors 2, 3 and 5 (fast
+	// FFTs) and cropped to the image: a crop of 1/f noise is 1/f noise.
+	oh, ow := opts.Height, opts.Width
+	h, w := smoothSize(oh), smoothSize(ow)
+	set := &StimulusSet{Kind: StimulusPink, Images: &Images{N: opts.Images, Height: oh, Width: ow}}
 	rowFFT, colFFT := fourier.NewCmplxFFT(w), fourier.NewCmplxFFT(h)
 	field := make([]complex128, h*w)
 	row, col, colOut := make([]complex128, w), make([]complex128, h), make([]complex128, h)
@@ -274,10 +277,10 @@ func pinkNoise(opts SimOptions, why string) *StimulusSet {
 				field[y*w+x] = colOut[y]
 			}
 		}
-		v := make([]float64, h*w)
+		v := make([]float64, oh*ow)
 		var mean, sq float64
 		for p := range v {
-			v[p] = real(field[p])
+			v[p] = real(field[(p/ow)*w+p%ow])
 			mean += v[p]
 		}
 		mean /= float64(len(v))
@@ -293,7 +296,7 @@ func pinkNoise(opts SimOptions, why string) *StimulusSet {
 	}
 	set.Provenance = fmt.Sprintf("%d greyscale 1/f-spectrum noise images (amplitude 1/|f|, random phases, seed %d; "+
 		"the mean spectrum of natural images, Field 1987), %dx%d, standing in for natural photographs",
-		opts.Images, opts.Seed, h, w)
+		opts.Images, opts.Seed, oh, ow)
 	if why != "" {
 		set.Provenance += " (" + why + ")"
 	}
@@ -316,4 +319,19 @@ func whiteNoise(opts SimOptions) *StimulusSet {
 	set.Provenance = fmt.Sprintf("%d binary white-noise images (each pixel 0 or 255, seed %d), %dx%d",
 		opts.Images, opts.Seed, opts.Height, opts.Width)
 	return set
+}
+
+// smoothSize returns the smallest n' >= n whose only prime factors are 2, 3 and 5.
+func smoothSize(n int) int {
+	for m := max(n, 1); ; m++ {
+		k := m
+		for _, p := range []int{2, 3, 5} {
+			for k%p == 0 {
+				k /= p
+			}
+		}
+		if k == 1 {
+			return m
+		}
+	}
 }

@@ -40,9 +40,9 @@ func ExampleFromFile() {
 	}
 	// Output:
 	// VISal Cux2 (excitatory): 3 cells, maps 23x29, tau 30 frames at 30 Hz
-	// cell 9000002020000: time to peak 0.33 s
-	// cell 9000002020001: time to peak 0.33 s
-	// cell 9000002020002: time to peak 0.30 s
+	// cell 9000002020000: time to peak 0.37 s
+	// cell 9000002020001: time to peak 0.30 s
+	// cell 9000002020002: time to peak 0.33 s
 }
 
 // The kernels of a convolution layer as the paper's feature representations: a GoMLX kernel
