@@ -130,11 +130,20 @@ func readSVHN(r io.Reader, size int64, file string) (*Dataset, error) {
 }
 
 // svhnTranspose reads n images of column-major [32 32 3] bytes from r into out, [n 32 32 3]
-// row-major. Reading (decompression) and reordering overlap: blocks of images go through a
-// small ring of buffers to a second goroutine that reorders them.
+// row-major. For large files reading (decompression) and reordering overlap: blocks of images go
+// through a small ring of buffers to a second goroutine that reorders them.
 func svhnTranspose(r io.Reader, out []uint8, n int, where string) error {
-	const buffers = 3
-	block := min(512, max(n, 1)) // images per buffer: small files get small buffers
+	const block, buffers = 512, 3
+	if n <= 2*block { // small files: one buffer, no second goroutine
+		buf := make([]uint8, n*svhnImage)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return errors.Errorf("%s: X: %v reading %d images (truncated or corrupt)", where, err, n)
+		}
+		for i := range n {
+			transposeSVHNImage((*[svhnImage]uint8)(out[i*svhnImage:]), (*[svhnImage]uint8)(buf[i*svhnImage:]))
+		}
+		return nil
+	}
 	type job struct {
 		buf   []uint8
 		start int

@@ -30,7 +30,7 @@ func randomDataset(n, h, w, c int, seed uint64) *Dataset {
 
 func TestSVHNFixtureRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	want := randomDataset(300, 32, 32, 3, 1) // more than one 256-image block
+	want := randomDataset(1500, 32, 32, 3, 1) // large enough for the pipelined path (> 1,024 images)
 	vars, err := SVHNVariables(want)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func TestSVHNFixtureRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("compress %v: %v", compress, err)
 		}
-		if f.Name != "svhn-mat" || d.Split != "train" || d.Domain != "S" || d.N != 300 || d.Channels != 3 {
+		if f.Name != "svhn-mat" || d.Split != "train" || d.Domain != "S" || d.N != 1500 || d.Channels != 3 {
 			t.Fatalf("compress %v: format %s, split %s, %d images x %d channels", compress, f.Name, d.Split, d.N, d.Channels)
 		}
 		if !bytes.Equal(d.Pixels, want.Pixels) || !slices.Equal(d.Labels, want.Labels) {
