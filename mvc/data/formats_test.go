@@ -43,4 +43,8 @@ func TestIDXFormatOnMNIST(t *testing.T) {
 	if _, _, err := ReadFormat("idx", path, "train"); err == nil {
 		t.Error("asking the test file for the train split: no error")
 	}
+	train, _, err := ReadFormat("idx", filepath.Join(dir, "train-images-idx3-ubyte.gz"), "")
+	if err != nil || train.N != 60000 || train.Split != "train" {
+		t.Errorf("MNIST train: %v", err)
+	}
 }
