@@ -23,8 +23,8 @@
 // ground-truth receptive field saved beside each file (.npy). Cells are linear-nonlinear models
 // with Gabor receptive fields whose size and spatial frequency depend on the area, inhibitory
 // cells broader and less selective; spikes are Poisson, trial gains fluctuate, and dF/F is the
-// spike train through a GCaMP6-like kernel plus measurement noise, relative to its median (see [CellModel] and
-// [SimOptions] for the numbers and their sources). Everything derived from these files is
+// spike train through a GCaMP6-like kernel plus measurement noise, relative to its median (see
+// [CellModel] and [SimOptions] for the numbers and their sources). Everything derived from these files is
 // labelled "simulated cortex". The simulator writes uncompressed (contiguous) datasets: the
 // gzip writer of the pure-Go HDF5 library it uses (github.com/scigolib/hdf5 v0.14.0) is broken.
 //
