@@ -1,0 +1,170 @@
+package nn
+
+import (
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's customary dot import.
+)
+
+// Padding is the number of zero rows and columns added around each image before a convolution or
+// a pooling window slides over it.
+type Padding struct {
+	Top, Bottom, Left, Right int
+}
+
+// Valid is no padding ("valid" in Keras and TensorFlow, padding=0 in PyTorch).
+var Valid = Padding{}
+
+// Symmetric pads p rows and columns on every side, as PyTorch's padding=p.
+func Symmetric(p int) Padding { return Padding{p, p, p, p} }
+
+// Same returns TensorFlow's (and Keras') "same" padding for an h x w input and a kh x kw window
+// with the given stride: the output is ceil(h/stride) x ceil(w/stride), the total padding of an
+// axis is max((out-1)*stride + k - in, 0), and the odd unit goes after (bottom, right). GoMLX's own
+// PadSame is PyTorch-like (the odd unit before), which differs from Keras at stride 2.
+func Same(h, w, kh, kw, stride int) Padding {
+	top, bottom := sameAxis(h, kh, stride)
+	left, right := sameAxis(w, kw, stride)
+	return Padding{top, bottom, left, right}
+}
+
+func sameAxis(in, k, stride int) (before, after int) {
+	out := (in + stride - 1) / stride
+	total := max((out-1)*stride+k-in, 0)
+	return total / 2, total - total/2
+}
+
+// IsZero tells whether p adds nothing.
+func (p Padding) IsZero() bool { return p == Padding{} }
+
+// outputSize is the number of window positions along an axis.
+func outputSize(in, k, stride, before, after int) int {
+	return (in+before+after-k)/stride + 1
+}
+
+// padImages pads x [batch, height, width, channels] with value on the spatial axes.
+func padImages(x *Node, p Padding, value float64) *Node {
+	if p.IsZero() {
+		return x
+	}
+	return Pad(x, Scalar(x.Graph(), x.DType(), value),
+		compute.PadAxis{}, compute.PadAxis{Start: p.Top, End: p.Bottom}, compute.PadAxis{Start: p.Left, End: p.Right}, compute.PadAxis{})
+}
+
+// window returns the slice of the padded images xp [batch, hp, wp, channels] seen by window offset
+// (i, j) at every output position: [batch, ho, wo, channels].
+func window(xp *Node, i, j, ho, wo, stride int) *Node {
+	if i == 0 && j == 0 && stride == 1 && xp.Shape().Dimensions[1] == ho && xp.Shape().Dimensions[2] == wo {
+		return xp
+	}
+	return Slice(xp, AxisRange(), axisWindow(i, ho, stride), axisWindow(j, wo, stride), AxisRange())
+}
+
+// axisWindow selects n positions start, start+stride, ... along an axis (a plain range when the
+// stride does not matter).
+func axisWindow(start, n, stride int) SliceAxisSpec {
+	if n == 1 || stride == 1 {
+		return AxisRange(start, start+n)
+	}
+	return AxisRange(start, start+stride*(n-1)+1).Stride(stride)
+}
+
+// convImpl selects the formulation of [Conv2D] (for benchmarks and tests).
+type convImpl int
+
+const (
+	convAuto   convImpl = iota
+	convIm2col          // k*k slices concatenated on the channel axis, one product.
+	convTaps            // one product per window offset, summed.
+	convNative          // GoMLX's Convolve.
+	convIm2colAutodiff
+)
+
+var defaultConvImpl = convAuto
+
+// Conv2D convolves images x [batch, height, width, in] with kernel [kh, kw, in, out] (the layout
+// of Keras and of GoMLX's layers), with the given stride and zero padding; the result is
+// [batch, ho, wo, out] with ho = (height+top+bottom-kh)/stride + 1 (likewise wo). No bias.
+//
+// On GoMLX's pure-Go backend, whose native convolution is a slow loop, the convolution is built
+// from shifted slices and matrix products (see the package documentation); on other backends
+// (XLA) it is GoMLX's Convolve.
+func Conv2D(x, kernel *Node, stride int, pad Padding) *Node {
+	return conv2D(x, kernel, stride, pad, defaultConvImpl)
+}
+
+func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
+	if x.Rank() != 4 || kernel.Rank() != 4 {
+		panicf("nn.Conv2D: want x [batch, height, width, channels] and kernel [kh, kw, in, out], got %s and %s",
+			x.Shape(), kernel.Shape())
+	}
+	if stride < 1 {
+		panicf("nn.Conv2D: stride must be >= 1, got %d", stride)
+	}
+	xd, kd := x.Shape().Dimensions, kernel.Shape().Dimensions
+	b, h, w, c := xd[0], xd[1], xd[2], xd[3]
+	kh, kw, cin, cout := kd[0], kd[1], kd[2], kd[3]
+	if cin != c {
+		panicf("nn.Conv2D: kernel %s expects %d input channels, images %s have %d", kernel.Shape(), cin, x.Shape(), c)
+	}
+	ho, wo := outputSize(h, kh, stride, pad.Top, pad.Bottom), outputSize(w, kw, stride, pad.Left, pad.Right)
+	if ho < 1 || wo < 1 {
+		panicf("nn.Conv2D: a %dx%d kernel does not fit images %dx%d padded by %+v", kh, kw, h, w, pad)
+	}
+	if impl == convAuto {
+		impl = convIm2col
+		if !isGoBackend(x) {
+			impl = convNative
+		} else if kh*kw > 1 && c >= 32 {
+			impl = convTaps
+		}
+	}
+	if impl == convNative {
+		return Convolve(x, kernel).StridePerAxis(stride, stride).
+			PaddingPerDim([][2]int{{pad.Top, pad.Bottom}, {pad.Left, pad.Right}}).Done()
+	}
+	xp := padImages(x, pad, 0)
+	n := b * ho * wo
+	switch impl {
+	case convTaps:
+		var out *Node
+		for i := range kh {
+			for j := range kw {
+				patch := Reshape(window(xp, i, j, ho, wo, stride), n, c)
+				wt := Reshape(Slice(kernel, AxisElem(i), AxisElem(j), AxisRange(), AxisRange()), c, cout)
+				y := MatMul2D(patch, wt)
+				if out == nil {
+					out = y
+				} else {
+					out = Add(out, y)
+				}
+			}
+		}
+		return Reshape(out, b, ho, wo, cout)
+	default:
+		parts := make([]*Node, 0, kh*kw)
+		for i := range kh {
+			for j := range kw {
+				parts = append(parts, window(xp, i, j, ho, wo, stride))
+			}
+		}
+		patches := parts[0]
+		if len(parts) > 1 {
+			patches = Concatenate(parts, 3)
+		}
+		patches = Reshape(patches, n, kh*kw*c)
+		k2 := Reshape(kernel, kh*kw*c, cout)
+		var out *Node
+		if impl == convIm2colAutodiff {
+			out = DotGeneral(patches, []int{1}, nil, k2, []int{0}, nil)
+		} else {
+			out = MatMul2D(patches, k2)
+		}
+		return Reshape(out, b, ho, wo, cout)
+	}
+}
+
+// isGoBackend tells whether x's graph runs on GoMLX's pure-Go backend.
+func isGoBackend(x *Node) bool {
+	backend := x.Graph().Backend()
+	return backend == nil || backend.Name() == "go"
+}

@@ -1,0 +1,31 @@
+// Package nn holds the convolution, pooling and resizing primitives that the model zoo
+// (mvc/zoo, the paper's Table 1 and Figure 2B architectures) is built from, formulated to be
+// fast on GoMLX's pure-Go backend and verified against GoMLX's native operations.
+//
+// GoMLX v0.28.8's pure-Go backend runs its native Convolve as a direct loop (about a microsecond
+// per input element for a 3x3x64 kernel here), while its matrix product is SIMD-accelerated when
+// built with GOEXPERIMENT=simd. So:
+//
+//   - [Conv2D] is "im2col": the kh*kw shifted (strided) slices of the padded images concatenated
+//     on the channel axis and multiplied by the kernel reshaped to [kh*kw*in, out] in one product;
+//     for wide inputs (>= 32 channels) one product per window offset, summed, which avoids the
+//     concatenation.
+//   - [MatMul2D] is the product with a gradient graph laid out for the backend: GoMLX's own
+//     gradient of a . b with respect to b transposes both the (large) patch matrix and the incoming
+//     gradient; MatMul2D's transposes only the gradient.
+//   - [DepthwiseConv2D] is the sum over window offsets of shifted slices times per-channel weights.
+//   - [MaxPool2D] and [AvgPool2D] take the running maximum or sum of shifted slices along the width
+//     and then the height (2k slices instead of k*k), or a reshape and one reduction for tiling
+//     windows; the backend's ReduceWindow is much slower.
+//   - [ResizeBilinear] and [AdaptiveAvgPool2D] are two products with constant matrices.
+//
+// On other backends (XLA) Conv2D and DepthwiseConv2D use GoMLX's Convolve, which XLA compiles
+// well. [Padding] values follow the frameworks the architectures come from: [Same] is
+// TensorFlow/Keras "same" (the odd unit after), [Symmetric] is PyTorch's padding=p. Images are
+// [batch, height, width, channels] and kernels [kh, kw, in, out], GoMLX's and Keras' layouts.
+//
+// Facts about GoMLX v0.28.8 found while testing against it (pure-Go backend): the gradient of
+// Convolve is wrong for some shapes (a 6x6 kernel on 12x12 images, with or without stride: patch
+// embeddings), and the gradient of a padded MeanPool fails; this package's tests use finite
+// differences where GoMLX cannot be the reference.
+package nn
