@@ -1,0 +1,115 @@
+package dg
+
+import (
+	"slices"
+
+	"github.com/pkg/errors"
+
+	"github.com/mice2machines/mice2machines/mvc/data"
+)
+
+// Experiment names, also the folders of their results.
+const (
+	ExperimentTable1   = "table1"
+	ExperimentProtocol = "digits-protocol"
+)
+
+// Table1Profile sizes the Table 1 sweep.
+type Table1Profile struct {
+	// Name is "smoke", "quick" or "paper"; Description and Cost say what it does and what it
+	// costs.
+	Name, Description, Cost string
+	// Models are the architectures (factory names), Width their width multiplier.
+	Models []string
+	Width  float64
+	// NeuRN is the window k of the +NeuRN rows (the paper's default, 3).
+	NeuRN int
+	// RandConvModels get an extra +RandConv row with RandConv's settings.
+	RandConvModels []string
+	RandConv       RandConv
+	// Seeds is the number of seeds (1, 2, ..., Seeds).
+	Seeds int
+	// Training holds the data sizes and training settings of every run.
+	Training Training
+}
+
+// Table1Profiles are the Table 1 sweep's profiles (the project's smoke / quick / paper).
+var Table1Profiles = map[string]Table1Profile{
+	"smoke": {
+		Name: "smoke", Description: "DigitNet at width 0.125 with and without NeuRN and with RandConv, 144 training images per source, 2 batches of 32, 64 test images per target, 1 seed (tests and CI)",
+		Cost:   "seconds",
+		Models: []string{DigitNetName}, Width: 0.125, NeuRN: 3,
+		RandConvModels: []string{DigitNetName}, RandConv: *RCMix(0), Seeds: 1,
+		Training: Training{TrainImages: 160, TestImages: 64, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 2},
+	},
+	"quick": {
+		Name: "quick", Description: "the 10 Table-1 models at width 0.25 with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2; 1,800 training + 200 validation images per source, at most 3 epochs, 1,000 test images per target, 1 seed, initialised from the quick CIFAR-27 runs when present",
+		Cost:   "see figures/README.md (measured on the 2-core machine)",
+		Models: table1ModelNames(), Width: 0.25, NeuRN: 3,
+		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1,
+		Training: Training{TrainImages: 2000, TestImages: 1000, MaxEpochs: 3},
+	},
+	"paper": {
+		Name: "paper", Description: "the 10 Table-1 models at full width with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, consistency lambda 10) for VGG19, ResNet50v2 and MobileNetV2; whole training splits (10% validation), early stopping (patience 5, at most 100 epochs), whole test splits, 3 seeds, initialised from the paper-profile CIFAR-27 runs",
+		Cost:   "23 rows (10 models x 2 + 3 RandConv rows) x 4 sources x 3 seeds = 276 fine-tunings at full width on up to 73,000 training images each (SVHN; 60,000 MNIST), plus the CIFAR-27 runs: on the order of days on one GPU with XLA; not feasible on the pure-Go CPU backend",
+		Models: table1ModelNames(), Width: 1, NeuRN: 3,
+		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(10), Seeds: 3,
+		Training: Training{MaxEpochs: 100},
+	},
+}
+
+func table1ModelNames() []string {
+	var out []string
+	for _, m := range Table1Models {
+		out = append(out, m.Name)
+	}
+	return out
+}
+
+// Table1Sources returns Table 1's source domains in its order (M, U, S, MM) with S resolved to
+// sDomain ("svhn" or "syn").
+func Table1Sources(sDomain string) []string {
+	return []string{data.DomainMNIST, data.DomainUSPS, sDomain, data.DomainMNISTM}
+}
+
+// Specs lists the profile's runs: for each seed, model, variant (bare, +NeuRN, +RandConv) and
+// source (M, U, S, MM), tested on all four domains. sDomain is the S domain ("svhn" or
+// "syn"); init returns the checkpoint a model starts from ("" for none), recorded in the spec.
+func (p Table1Profile) Specs(sDomain string, init func(m ModelSpec) string) ([]RunSpec, error) {
+	if sDomain != data.DomainSVHN && sDomain != data.DomainSYN {
+		return nil, errors.Errorf("dg: S domain %q: want svhn or syn", sDomain)
+	}
+	if p.Seeds < 1 || len(p.Models) == 0 {
+		return nil, errors.Errorf("dg: profile %q has no models or seeds", p.Name)
+	}
+	domains := Table1Sources(sDomain)
+	var specs []RunSpec
+	for seed := uint64(1); seed <= uint64(p.Seeds); seed++ {
+		for _, name := range p.Models {
+			type variant struct {
+				k  int
+				rc *RandConv
+			}
+			variants := []variant{{0, nil}, {p.NeuRN, nil}}
+			if slices.Contains(p.RandConvModels, name) {
+				rc := p.RandConv
+				rc.KernelSizes = slices.Clone(rc.KernelSizes)
+				variants = append(variants, variant{0, &rc})
+			}
+			for _, v := range variants {
+				for _, src := range domains {
+					m := ModelSpec{Name: name, Width: p.Width, NeuRN: v.k, Classes: 10, Size: 32, Seed: seed}
+					s := RunSpec{
+						Experiment: ExperimentTable1, Model: m, Input: Input{RandConv: v.rc},
+						Source: src, Targets: slices.Clone(domains), Seed: seed, DataSeed: 1, Training: p.Training,
+					}
+					if init != nil {
+						s.Init = init(m)
+					}
+					specs = append(specs, s)
+				}
+			}
+		}
+	}
+	return specs, nil
+}

@@ -1,0 +1,377 @@
+package dg
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/pkg/errors"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/train"
+)
+
+// DataSource loads the splits of the digit domains. n > 0 asks for the first n images (for
+// generated domains: n images); seed seeds generated domains.
+type DataSource interface {
+	Load(domain, split string, n int, seed uint64) (*data.Dataset, error)
+}
+
+// Domains is the [DataSource] of real runs: data.LoadDomain (real files under $MVC_DATA, MNIST
+// from the GoMNIST module, the MNIST-M recipe and SYN when files are absent), with each split
+// kept in memory once loaded.
+type Domains struct {
+	mu    sync.Mutex
+	cache map[string]*data.Dataset
+}
+
+// NewDomains returns an empty [Domains].
+func NewDomains() *Domains { return &Domains{cache: map[string]*data.Dataset{}} }
+
+// Load implements [DataSource].
+func (d *Domains) Load(domain, split string, n int, seed uint64) (*data.Dataset, error) {
+	key := fmt.Sprintf("%s/%s/%d/%d", domain, split, n, seed)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if ds, ok := d.cache[key]; ok {
+		return ds, nil
+	}
+	ds, err := data.LoadDomain(domain, split, data.DomainOptions{N: n, Seed: seed})
+	if err != nil {
+		return nil, err
+	}
+	d.cache[key] = ds
+	return ds, nil
+}
+
+// SVHNOrSYN returns "svhn" when both SVHN files (train_32x32.mat, test_32x32.mat) are found, and
+// otherwise "syn", the SVHN stand-in of package data (tables then say "S = SYN (SVHN
+// stand-in)").
+func SVHNOrSYN() string {
+	_, _, okTrain := data.DomainFile(data.DomainSVHN, "train")
+	_, _, okTest := data.DomainFile(data.DomainSVHN, "test")
+	if okTrain && okTest {
+		return data.DomainSVHN
+	}
+	return data.DomainSYN
+}
+
+// Sweep trains and evaluates runs one after another, keeping each finished run's result in
+// Store and skipping runs already there.
+type Sweep struct {
+	// Backend runs every graph.
+	Backend compute.Backend
+	// Factory builds the models.
+	Factory Factory
+	// Data loads the domains (default: a fresh [Domains]).
+	Data DataSource
+	// Store receives one JSON file per finished run.
+	Store Store
+	// WorkDir holds the training checkpoints of unfinished runs (<WorkDir>/<id>/); a killed
+	// sweep resumes the interrupted run from there. Required.
+	WorkDir string
+	// InitRoot is the folder relative Init paths of specs are resolved against ("" = the
+	// current directory).
+	InitRoot string
+	// KeepCheckpoints keeps a finished run's training checkpoint (default: removed once its
+	// result is saved; checkpoints of full-width models are tens to hundreds of MB).
+	KeepCheckpoints bool
+	// Profile is recorded in results (informational).
+	Profile string
+	// Log receives the progress over runs (a bar with ETA, one line per run); nil for quiet.
+	Log io.Writer
+	// TrainProgress receives each run's per-epoch progress (package train's bar); nil for quiet.
+	TrainProgress io.Writer
+	// Watchdog and Heartbeat are passed to train.Run (stall detection for a supervisor).
+	Watchdog  *train.Watchdog
+	Heartbeat io.Writer
+	// BackendName is recorded in results (e.g. mvc.ChooseBackend().Config).
+	BackendName string
+	// AfterRun, when set, is called after each run's result is saved (a test hook, and the
+	// command line's way to report each file written).
+	AfterRun func(r *RunResult, path string) error
+}
+
+// Outcome summarises a sweep.
+type Outcome struct {
+	// Results are the results of the specs, in order (stored or new).
+	Results []*RunResult
+	// Skipped counts runs found finished in the store, Trained those run now.
+	Skipped, Trained int
+	// Seconds is the sweep's wall time.
+	Seconds float64
+}
+
+// Run runs every spec that the store does not hold yet, in order. It stops at the first error
+// (or when ctx is cancelled; the run in flight keeps its checkpoint and resumes next time).
+func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
+	if s.Backend == nil || s.Factory == nil {
+		return nil, errors.New("dg: Sweep needs a Backend and a Factory")
+	}
+	if s.Store.Dir == "" || s.WorkDir == "" {
+		return nil, errors.New("dg: Sweep needs Store.Dir and WorkDir")
+	}
+	if s.Data == nil {
+		s.Data = NewDomains()
+	}
+	seen := map[string]bool{}
+	for _, spec := range specs {
+		if err := spec.Validate(); err != nil {
+			return nil, err
+		}
+		if seen[spec.ID()] {
+			return nil, errors.Errorf("dg: run %s is listed twice", spec.Label())
+		}
+		seen[spec.ID()] = true
+	}
+	start := time.Now()
+	out := &Outcome{Results: make([]*RunResult, len(specs))}
+	var todo []int
+	for i, spec := range specs {
+		r, err := s.Store.Load(spec)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			out.Results[i] = r
+			out.Skipped++
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	s.logf("dg: %d runs: %d finished before (in %s), %d to train\n", len(specs), out.Skipped, s.Store.Dir, len(todo))
+	var trainedSeconds float64
+	for n, i := range todo {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		spec := specs[i]
+		eta := "?"
+		if n > 0 {
+			eta = fmtDuration(time.Duration(trainedSeconds / float64(n) * float64(len(todo)-n) * float64(time.Second)))
+		}
+		s.logf("%s run %d/%d (%d done before) ETA %s: %s\n", bar(out.Skipped+n, len(specs)), n+1, len(todo),
+			out.Skipped, eta, spec.Label())
+		r, err := s.runOne(ctx, spec)
+		if err != nil {
+			return out, errors.Wrapf(err, "dg: run %s", spec.Label())
+		}
+		trainedSeconds += r.WallSeconds
+		out.Results[i] = r
+		out.Trained++
+		s.logf("  %s\n", summaryLine(r))
+	}
+	if len(todo) > 0 {
+		s.logf("%s %d/%d runs done in %s\n", bar(len(specs), len(specs)), len(specs), len(specs), fmtDuration(time.Since(start)))
+	}
+	out.Seconds = time.Since(start).Seconds()
+	return out, nil
+}
+
+func (s *Sweep) logf(format string, args ...any) {
+	if s.Log != nil {
+		fmt.Fprintf(s.Log, format, args...)
+	}
+}
+
+// bar draws "[=====>     ]" for done of total.
+func bar(done, total int) string {
+	const width = 20
+	filled := 0
+	if total > 0 {
+		filled = done * width / total
+	}
+	b := strings.Repeat("=", filled) + strings.Repeat(" ", width-filled)
+	if filled < width {
+		b = b[:filled] + ">" + b[filled+1:]
+	}
+	return "[" + b + "]"
+}
+
+// fmtDuration prints 1h02m, 3m04s or 5.2s.
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+}
+
+// summaryLine is the one-line report of a finished run.
+func summaryLine(r *RunResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "done in %s (%d epochs, best %d): source val %.1f%% |", fmtDuration(time.Duration(r.WallSeconds*float64(time.Second))),
+		r.Epochs, r.BestEpoch, 100*r.SourceValAccuracy)
+	for _, t := range r.Targets {
+		fmt.Fprintf(&b, " %s %.1f%%", t.Domain, 100*t.Accuracy)
+	}
+	return b.String()
+}
+
+// sourceData loads the source's training and validation sets as the spec says.
+func (s *Sweep) sourceData(spec RunSpec) (trainSet, val *data.Dataset, info SourceData, err error) {
+	t := spec.Training
+	n := t.TrainImages
+	if t.ValidationImages > 0 {
+		if t.TrainImages == 0 {
+			return nil, nil, info, errors.New("dg: ValidationImages needs TrainImages > 0 (the validation images follow the training ones)")
+		}
+		n = t.TrainImages + t.ValidationImages
+	}
+	all, err := s.Data.Load(spec.Source, "train", n, spec.DataSeed)
+	if err != nil {
+		return nil, nil, info, errors.Wrapf(err, "dg: source %s", spec.Source)
+	}
+	if t.ValidationImages > 0 {
+		if all.N < n {
+			return nil, nil, info, errors.Errorf("dg: source %s has %d training images, the spec needs %d + %d", spec.Source, all.N, t.TrainImages, t.ValidationImages)
+		}
+		idx := make([]int, t.ValidationImages)
+		for i := range idx {
+			idx[i] = t.TrainImages + i
+		}
+		what := fmt.Sprintf("training images %d-%d as validation set", t.TrainImages, n-1)
+		if val, err = all.Subset(idx, what); err != nil {
+			return nil, nil, info, err
+		}
+		val.Split = "validation"
+		trainSet = all.First(t.TrainImages)
+		info.ValidationProvenance = what + " (disjoint from the training images)"
+	} else {
+		frac := t.ValidationFraction
+		if frac == 0 {
+			frac = train.DefaultValidationFraction
+		}
+		if trainSet, val, err = all.SplitValidation(frac, spec.Seed); err != nil {
+			return nil, nil, info, errors.Wrapf(err, "dg: source %s", spec.Source)
+		}
+		info.ValidationProvenance = fmt.Sprintf("seeded %.0f%% of the training images (seed %d)", 100*frac, spec.Seed)
+	}
+	info.Domain, info.TrainImages, info.ValidationImages, info.Provenance = spec.Source, trainSet.N, val.N, all.Provenance
+	return trainSet, val, info, nil
+}
+
+// initPath resolves a spec's Init against InitRoot.
+func (s *Sweep) initPath(spec RunSpec) string {
+	if spec.Init == "" || filepath.IsAbs(spec.Init) || s.InitRoot == "" {
+		return spec.Init
+	}
+	return filepath.Join(s.InitRoot, spec.Init)
+}
+
+// describeInit says where the initial weights come from.
+func describeInit(path string) string {
+	if path == "" {
+		return "fresh initialisation"
+	}
+	raw, err := os.ReadFile(filepath.Join(path, train.ResultFile))
+	if err == nil {
+		var sum train.Summary
+		if json.Unmarshal(raw, &sum) == nil {
+			return fmt.Sprintf("%s (best validation accuracy %.4f at epoch %d of %d)", path, sum.BestValAccuracy, sum.BestEpoch, sum.Epochs)
+		}
+	}
+	return path
+}
+
+// runOne trains and evaluates one run and saves its result.
+func (s *Sweep) runOne(ctx context.Context, spec RunSpec) (*RunResult, error) {
+	start := time.Now()
+	base, err := s.Factory.Build(spec.Model)
+	if err != nil {
+		return nil, err
+	}
+	fn, err := WrapModel(base, spec.Input)
+	if err != nil {
+		return nil, err
+	}
+	trainSet, val, info, err := s.sourceData(spec)
+	if err != nil {
+		return nil, err
+	}
+	init := s.initPath(spec)
+	if init != "" {
+		if _, err := os.Stat(init); err != nil {
+			return nil, errors.Wrapf(err, "dg: initial checkpoint of %s", spec.Label())
+		}
+	}
+	dir := filepath.Join(s.WorkDir, spec.ID())
+	t := spec.Training
+	cfg := train.Config{
+		Model: fn, ModelSpec: spec,
+		Height: spec.Model.Size, Width: spec.Model.Size, Channels: 3, Classes: spec.Model.Classes,
+		BatchSize: t.BatchSize, LearningRate: t.LearningRate, MaxEpochs: t.MaxEpochs, Patience: t.Patience,
+		StepsPerEpoch: t.StepsPerEpoch, Seed: spec.Seed, Dir: dir, Resume: true, Init: init,
+		Progress: s.TrainProgress, Watchdog: s.Watchdog, Heartbeat: s.Heartbeat,
+	}
+	res, err := train.Run(ctx, s.Backend, cfg, trainSet, val)
+	if err != nil {
+		return nil, err
+	}
+	r := &RunResult{
+		ID: spec.ID(), Spec: spec, Profile: s.Profile, Source: info, InitFrom: describeInit(init),
+		Epochs: len(res.Epochs), BestEpoch: res.BestEpoch, StoppedEarly: res.StoppedEarly,
+		SourceValAccuracy: res.BestValAccuracy, History: res.Epochs, Backend: s.BackendName,
+		Versions: mvc.Versions(),
+	}
+	for v := range res.Store.IterVariables() {
+		if strings.HasPrefix(v.Path(), "/"+train.ModelScope+"/") && v.Trainable {
+			r.Parameters += v.Shape().Size()
+		}
+	}
+	var imgs, secs float64
+	for _, m := range res.Epochs {
+		if m.ImagesPerSecond > 0 {
+			imgs += float64(m.TrainImages)
+			secs += float64(m.TrainImages) / m.ImagesPerSecond
+		}
+	}
+	if secs > 0 {
+		r.TrainImagesPerSecond = imgs / secs
+	}
+	batch := t.BatchSize
+	if batch == 0 {
+		batch = train.DefaultBatchSize
+	}
+	for _, target := range spec.Targets {
+		test, err := s.Data.Load(target, "test", t.TestImages, spec.DataSeed)
+		if err != nil {
+			return nil, errors.Wrapf(err, "dg: target %s", target)
+		}
+		ev, err := train.Evaluate(ctx, s.Backend, res.Store, fn, test, spec.Model.Size, spec.Model.Size, 3, spec.Model.Classes, max(batch, 256))
+		if err != nil {
+			return nil, errors.Wrapf(err, "dg: evaluating on %s", target)
+		}
+		r.Targets = append(r.Targets, DomainResult{
+			Domain: target, Code: DomainCode(target), Accuracy: ev.Accuracy, Loss: ev.Loss, Images: ev.Images,
+			Provenance: test.Provenance,
+		})
+	}
+	r.WallSeconds = time.Since(start).Seconds()
+	r.Finished = time.Now().UTC().Format(time.RFC3339)
+	if err := s.Store.Save(r); err != nil {
+		return nil, err
+	}
+	if !s.KeepCheckpoints {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, errors.Wrapf(err, "dg: removing the finished run's checkpoint %s", dir)
+		}
+	}
+	if s.AfterRun != nil {
+		if err := s.AfterRun(r, s.Store.Path(spec)); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
