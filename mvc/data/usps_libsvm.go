@@ -28,10 +28,6 @@ func init() {
 	})
 }
 
-// maxLIBSVMText bounds the decompressed size of a USPS LIBSVM file (the real training file is
-// about 6 MB of text): a corrupt or hostile bzip2 stream cannot make the reader allocate more.
-const maxLIBSVMText = 1 << 30
-
 var libsvmFirstLine = regexp.MustCompile(`^[0-9]+(\.0*)?[ \t]+[0-9]+:[-+0-9.eE]+`)
 
 // openMaybeBzip2 opens a file and returns a reader of its content, decompressed when it starts
@@ -118,77 +114,114 @@ func decodeUSPSLIBSVM(r io.Reader, file string) (pixels []uint8, digits []int, e
 			pixels, digits, err = nil, nil, errors.Errorf("%s: corrupt file (decompressor failed: %v)", file, p)
 		}
 	}()
-	br := bufio.NewReaderSize(r, 1<<16)
+	in := &matCounter{r: r}
+	br := bufio.NewReaderSize(in, 1<<16)
 	var text io.Reader = br
 	if magic, _ := br.Peek(3); string(magic) == "BZh" {
-		text = bzip2.NewReader(br)
+		text = &bombGuard{r: bzip2.NewReader(br), in: in, file: file, base: minLIBSVMTextLimit}
 	}
-	raw, err := io.ReadAll(io.LimitReader(text, maxLIBSVMText+1))
-	if err != nil {
-		return nil, nil, errors.Wrapf(err, "%s: reading (truncated or corrupt bzip2 data?) after %d bytes of text", file, len(raw))
-	}
-	if len(raw) > maxLIBSVMText {
-		return nil, nil, errors.Errorf("%s: more than %d bytes of text: not a USPS LIBSVM file", file, maxLIBSVMText)
-	}
-	pixels, digits, err = parseLIBSVM(file, raw, uspsPixels)
+	pixels, digits, err = parseLIBSVM(file, text, uspsPixels)
 	if err == nil && len(digits) == 0 {
 		err = errors.Errorf("%s: no images", file)
 	}
 	return pixels, digits, err
 }
 
+// bombGuard stops a decompressed stream that grows far beyond what the compressed bytes read so
+// far can give for LIBSVM text (a corrupt or hostile bzip2 "bomb"): at most base (e.g.
+// minLIBSVMTextLimit) plus maxLIBSVMRatio times the compressed bytes.
+type bombGuard struct {
+	r       io.Reader
+	in      *matCounter
+	n, base int64
+	file    string
+}
+
+// Limits of [bombGuard]: bzip2 compresses LIBSVM text about 3-6 times; a ratio of 100 leaves a
+// wide margin.
+const (
+	minLIBSVMTextLimit = 64 << 20
+	maxLIBSVMRatio     = 100
+)
+
+func (g *bombGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	g.n += int64(n)
+	if g.n > g.base+maxLIBSVMRatio*g.in.n {
+		return n, errors.Errorf("%s: %d bytes of text from %d compressed bytes: not a LIBSVM file (or a corrupt one)", g.file, g.n, g.in.n)
+	}
+	return n, err
+}
+
+// maxLIBSVMLine bounds a line of LIBSVM text (a USPS line holds at most 256 "j:v" pairs, under
+// 10 KB).
+const maxLIBSVMLine = 1 << 20
+
 // parseLIBSVM parses LIBSVM lines of dim features with labels 1-10 (digit+1) into pixels (see
-// [LIBSVMToPixel]) and digits.
-func parseLIBSVM(path string, text []byte, dim int) (pixels []uint8, digits []int, err error) {
-	lineNo := 0
-	for offset := 0; offset < len(text); {
-		end := bytes.IndexByte(text[offset:], '\n')
-		if end < 0 {
-			end = len(text) - offset
-		}
-		line := text[offset : offset+end]
+// [LIBSVMToPixel]) and digits, streaming: memory holds the pixels and one line.
+func parseLIBSVM(path string, text io.Reader, dim int) (pixels []uint8, digits []int, err error) {
+	br := bufio.NewReaderSize(text, maxLIBSVMLine)
+	lineNo, offset := 0, int64(0)
+	for {
+		line, readErr := br.ReadSlice('\n')
 		lineStart := offset
-		offset += end + 1
+		offset += int64(len(line))
 		lineNo++
 		fail := func(format string, args ...any) error {
 			return errors.Errorf("%s: line %d (byte offset %d of the text): %s", path, lineNo, lineStart, fmt.Sprintf(format, args...))
 		}
+		if readErr == bufio.ErrBufferFull {
+			return nil, nil, fail("longer than %d bytes", maxLIBSVMLine)
+		}
+		if readErr != nil && readErr != io.EOF {
+			return nil, nil, errors.Wrapf(readErr, "%s: reading line %d (byte offset %d of the text; truncated or corrupt bzip2 data?)", path, lineNo, lineStart)
+		}
 		fields := strings.Fields(string(line))
-		if len(fields) == 0 {
-			continue // blank lines, e.g. a final newline
-		}
-		label, err := strconv.ParseFloat(fields[0], 64)
-		if err != nil || label != math.Trunc(label) || label < 1 || label > 10 {
-			return nil, nil, fail("label %q is not an integer 1-10 (digit + 1)", fields[0])
-		}
-		image := make([]uint8, dim)
-		for i := range image {
-			image[i] = LIBSVMToPixel(0)
-		}
-		last := 0
-		for _, field := range fields[1:] {
-			idxStr, valStr, ok := strings.Cut(field, ":")
-			if !ok {
-				return nil, nil, fail("%q is not index:value", field)
+		if len(fields) > 0 { // blank lines, e.g. a final newline, are skipped
+			image, digit, err := parseLIBSVMLine(fields, dim)
+			if err != nil {
+				return nil, nil, fail("%v", err)
 			}
-			j, err := strconv.Atoi(idxStr)
-			if err != nil || j < 1 || j > dim {
-				return nil, nil, fail("index %q is not an integer 1-%d", idxStr, dim)
-			}
-			if j <= last {
-				return nil, nil, fail("index %d after index %d: indices must increase", j, last)
-			}
-			last = j
-			v, err := strconv.ParseFloat(valStr, 64)
-			if err != nil || !(v >= -1-1e-9 && v <= 1+1e-9) {
-				return nil, nil, fail("value %q at index %d is not a number in [-1, 1]", valStr, j)
-			}
-			image[j-1] = LIBSVMToPixel(min(max(v, -1), 1))
+			pixels = append(pixels, image...)
+			digits = append(digits, digit)
 		}
-		pixels = append(pixels, image...)
-		digits = append(digits, int(label)-1)
+		if readErr == io.EOF {
+			return pixels, digits, nil
+		}
 	}
-	return pixels, digits, nil
+}
+
+// parseLIBSVMLine parses the fields of one line: the label (digit+1) and index:value pairs.
+func parseLIBSVMLine(fields []string, dim int) ([]uint8, int, error) {
+	label, err := strconv.ParseFloat(fields[0], 64)
+	if err != nil || label != math.Trunc(label) || label < 1 || label > 10 {
+		return nil, 0, errors.Errorf("label %q is not an integer 1-10 (digit + 1)", fields[0])
+	}
+	image := make([]uint8, dim)
+	for i := range image {
+		image[i] = LIBSVMToPixel(0)
+	}
+	last := 0
+	for _, field := range fields[1:] {
+		idxStr, valStr, ok := strings.Cut(field, ":")
+		if !ok {
+			return nil, 0, errors.Errorf("%q is not index:value", field)
+		}
+		j, err := strconv.Atoi(idxStr)
+		if err != nil || j < 1 || j > dim {
+			return nil, 0, errors.Errorf("index %q is not an integer 1-%d", idxStr, dim)
+		}
+		if j <= last {
+			return nil, 0, errors.Errorf("index %d after index %d: indices must increase", j, last)
+		}
+		last = j
+		v, err := strconv.ParseFloat(valStr, 64)
+		if err != nil || !(v >= -1-1e-9 && v <= 1+1e-9) {
+			return nil, 0, errors.Errorf("value %q at index %d is not a number in [-1, 1]", valStr, j)
+		}
+		image[j-1] = LIBSVMToPixel(min(max(v, -1), 1))
+	}
+	return image, int(label) - 1, nil
 }
 
 // WriteUSPSLIBSVM writes images in the LIBSVM USPS format, for test fixtures: one line per image,

@@ -230,3 +230,23 @@ func TestUSPSReal(t *testing.T) {
 		}
 	}
 }
+
+// endless is a reader of endless blank lines.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = '\n'
+	}
+	return len(p), nil
+}
+
+func TestLIBSVMBombGuard(t *testing.T) {
+	// A decompressed stream far larger than its compressed bytes allow stops with an error
+	// instead of filling memory or running on.
+	g := &bombGuard{r: endless{}, in: &matCounter{n: 1000}, file: "bomb.bz2", base: 1 << 20}
+	_, _, err := parseLIBSVM("bomb.bz2", g, uspsPixels)
+	if err == nil || !strings.Contains(err.Error(), "not a LIBSVM file") {
+		t.Errorf("endless text: %v", err)
+	}
+}
