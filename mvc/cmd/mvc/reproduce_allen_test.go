@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/allen"
 )
 
 func TestReproduceAllenFigures(t *testing.T) {
-	t.Setenv(allenCacheEnv, t.TempDir())
+	t.Setenv(allen.CacheEnvVar, t.TempDir())
 	t.Setenv(mvc.DataEnvVar, "") // offline: 1/f images stand in for the photographs
 	dir := t.TempDir()
 	for run := range 2 {

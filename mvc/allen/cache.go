@@ -1,0 +1,39 @@
+package allen
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+)
+
+// CacheEnvVar names the folder where simulated surveys are kept between runs; by default the
+// user's cache folder (os.UserCacheDir()/mice2machines).
+const CacheEnvVar = "MVC_CACHE"
+
+// CacheDir returns the project's cache folder: $MVC_CACHE, else os.UserCacheDir()/mice2machines,
+// else a folder in the temporary directory.
+func CacheDir() string {
+	if root := os.Getenv(CacheEnvVar); root != "" {
+		return root
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "mice2machines")
+	}
+	return filepath.Join(os.TempDir(), "mice2machines-cache")
+}
+
+// CachedSurvey simulates, or finds already simulated, the survey of opts in
+// CacheDir()/allen/survey-<hash of the options and of the images used>, so that the Allen
+// figures, the comparisons and the notebooks share one simulated cortex. Simulation is
+// deterministic and resumable (see [SimulateSurvey]); progress may be nil.
+func CachedSurvey(opts SimOptions, progress func(done, total int, file string)) (*Survey, error) {
+	// "auto" images depend on what $MVC_DATA holds: key the cache on the images used.
+	keyed := opts
+	keyed.Stimulus = opts.ResolvedStimulus()
+	key, _ := json.Marshal(keyed)
+	sum := sha256.Sum256(key)
+	dir := filepath.Join(CacheDir(), "allen", "survey-"+hex.EncodeToString(sum[:6]))
+	return SimulateSurvey(dir, opts, progress)
+}
