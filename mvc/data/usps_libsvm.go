@@ -155,7 +155,7 @@ func (g *bombGuard) Read(p []byte) (int, error) {
 
 // maxLIBSVMLine bounds a line of LIBSVM text (a USPS line holds at most 256 "j:v" pairs, under
 // 10 KB).
-const maxLIBSVMLine = 1 << 20
+const maxLIBSVMLine = 64 << 10
 
 // parseLIBSVM parses LIBSVM lines of dim features with labels 1-10 (digit+1) into pixels (see
 // [LIBSVMToPixel]) and digits, streaming: memory holds the pixels and one line.
