@@ -52,7 +52,7 @@ func ShowFigure(fig *plots.Figure, name string) error {
 		if fig.Caption != "" {
 			gonbui.DisplayMarkdown("*" + escapeMarkdown(fig.Caption) + "*")
 		}
-		return gonbui.Error()
+		return flush()
 	}
 	if Output.Dir != "" {
 		paths, err := fig.Save(Output.Dir, name)
@@ -84,13 +84,14 @@ func ShowSVG(fig *plots.Figure, name string) error {
 	if fig.Caption != "" {
 		gonbui.DisplayMarkdown("*" + escapeMarkdown(fig.Caption) + "*")
 	}
-	return gonbui.Error()
+	return flush()
 }
 
 // Markdown shows markdown text: rendered in a notebook, printed otherwise.
 func Markdown(md string) {
 	if InNotebook() {
 		gonbui.DisplayMarkdown(md)
+		_ = flush()
 		return
 	}
 	fmt.Fprintln(Output.Writer, md)
@@ -152,6 +153,7 @@ func (t Table) HTML() string {
 func ShowTable(t Table) {
 	if InNotebook() {
 		gonbui.DisplayHTML(t.HTML())
+		_ = flush()
 		return
 	}
 	fmt.Fprintln(Output.Writer, t.Markdown())
@@ -223,6 +225,13 @@ func (p *Progress) draw(force bool) {
 		return
 	}
 	fmt.Fprintf(p.w, "\r%s", p.String())
+}
+
+// flush waits until GoNB has received everything displayed so far: a cell's program may exit
+// right after displaying, and output still in the pipe would be lost (seen in headless runs).
+func flush() error {
+	gonbui.Sync()
+	return gonbui.Error()
 }
 
 // escapeMarkdown keeps a caption from being read as markdown syntax.
