@@ -26,7 +26,7 @@ const DigitNetName = "digitnet"
 // DigitNet returns the DigitNet of single-source domain generalization on digits (Volpi et al.,
 // NeurIPS 2018; Xu et al., ICLR 2021, lib/networks/digit_net.py): conv 64 5x5 (no padding),
 // ReLU, max-pool 2; conv 128 5x5, ReLU, max-pool 2; fc 1024, ReLU; fc 1024, ReLU; fc classes; on
-// 32x32x3 inputs that is 32 -> 28 -> 14 -> 10 -> 5, a 3,200-feature flatten and 4.7M parameters
+// 32x32x3 inputs that is 32 -> 28 -> 14 -> 10 -> 5, a 3,200-feature flatten and 4,547,466 parameters
 // at width 1. Width scales every layer's size. With neurnK > 0, NeuRN with window neurnK comes
 // first. Weights and biases start as PyTorch's defaults for these layers, U(-1/sqrt(fan_in),
 // 1/sqrt(fan_in)). Convolutions run as shifted slices and one matrix product (DESIGN.md: 5-14x
@@ -74,7 +74,7 @@ func torchDense(scope *model.Scope, x *Node, out int) *Node {
 		VariableWithShape("weights", shapes.Make(dtypes.Float32, in, out)).NodeValue(g)
 	b := scope.WithInitializer(initializer.RandomUniformFn(scope, -1/math.Sqrt(float64(in)), 1/math.Sqrt(float64(in)))).
 		VariableWithShape("biases", shapes.Make(dtypes.Float32, out)).NodeValue(g)
-	return Add(Dot(x, w).Product(), b)
+	return Add(Dot(x, w).Product(), Reshape(b, 1, out))
 }
 
 // convValid is a k x k convolution without padding, stride 1, with bias: the k^2 shifted
@@ -97,7 +97,7 @@ func convValid(scope *model.Scope, x *Node, k, out int) *Node {
 	}
 	cols := Reshape(Concatenate(taps, -1), b*oh*ow, fanIn)
 	y := Dot(cols, Reshape(kernel, fanIn, out)).Product()
-	return Add(Reshape(y, b, oh, ow, out), bias)
+	return Add(Reshape(y, b, oh, ow, out), Reshape(bias, 1, 1, 1, out))
 }
 
 // maxPool2 is 2x2 max pooling with stride 2 (odd trailing rows and columns dropped, as
