@@ -90,7 +90,7 @@ func WrapModel(base train.ModelFn, in Input) (train.ModelFn, error) {
 		if rc.Consistency > 0 {
 			views := []*Node{logits}
 			for range consistencyViews - 1 {
-				views = append(views, base(scope, toModel(randConv(scope, x, *rc))))
+				views = append(views, base(scope.ResetVisited(), toModel(randConv(scope, x, *rc))))
 			}
 			addConsistencyLoss(views, rc.Consistency)
 		}

@@ -1,0 +1,383 @@
+package dg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"hash/fnv"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's customary dot import.
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/neurn"
+	"github.com/mice2machines/mice2machines/mvc/train"
+)
+
+// tinyData is a DataSource of tiny 10x10 RGB "digit" domains: class c is a bright vertical bar
+// in column c with pixel noise; the domains differ in colours (MNIST white on black, USPS
+// grey on black, SYN dark on light, MNIST-M coloured on random colour). It counts loads.
+type tinyData struct {
+	mu    sync.Mutex
+	loads int
+}
+
+func (d *tinyData) Load(domain, split string, n int, seed uint64) (*data.Dataset, error) {
+	d.mu.Lock()
+	d.loads++
+	d.mu.Unlock()
+	if DomainCode(domain) == "" {
+		return nil, errors.New("tinyData: unknown domain " + domain)
+	}
+	if n == 0 {
+		n = map[string]int{"train": 150, "test": 40}[split]
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(domain + "/" + split))
+	r := rand.New(rand.NewPCG(h.Sum64(), seed))
+	const s = 10
+	ds := &data.Dataset{Name: "tiny-" + domain, Domain: DomainCode(domain), Split: split, N: n, Height: s, Width: s, Channels: 3,
+		Pixels: make([]uint8, n*s*s*3), Labels: make([]int, n), ClassNames: data.DigitClassNames,
+		Provenance: "tiny test domain " + domain}
+	for i := range n {
+		c := r.IntN(10)
+		ds.Labels[i] = c
+		var fg, bg [3]float64
+		switch domain {
+		case data.DomainMNIST:
+			fg, bg = [3]float64{250, 250, 250}, [3]float64{5, 5, 5}
+		case data.DomainUSPS:
+			fg, bg = [3]float64{180, 180, 180}, [3]float64{20, 20, 20}
+		case data.DomainSYN, data.DomainSVHN:
+			fg, bg = [3]float64{40, 40, 40}, [3]float64{200, 200, 200}
+		default:
+			for k := range 3 {
+				bg[k] = 255 * r.Float64()
+				fg[k] = 255 - bg[k]
+			}
+		}
+		img := ds.Image(i)
+		for y := range s {
+			for x := range s {
+				for k := range 3 {
+					v := bg[k]
+					if x == c {
+						v = fg[k]
+					}
+					v += 20 * r.NormFloat64()
+					img[(y*s+x)*3+k] = uint8(min(255, max(0, v)))
+				}
+			}
+		}
+	}
+	return ds, nil
+}
+
+// tinyFactory builds a linear classifier on 8x8 mean-pooled images (after NeuRN when asked):
+// fast enough for end-to-end sweeps in tests.
+var tinyFactory = FactoryFunc(func(spec ModelSpec) (train.ModelFn, error) {
+	if spec.Name != "tiny" {
+		return nil, errors.New("tinyFactory: unknown model " + spec.Name)
+	}
+	return func(scope *model.Scope, x *Node) *Node {
+		if spec.NeuRN > 0 {
+			x = neurn.New(scope.In("neurn"), x).KernelSize(spec.NeuRN).Done()
+		}
+		d := x.Shape().Dimensions
+		x = ReduceMean(Reshape(x, d[0], d[1]/4, 4, d[2]/4, 4, d[3]), 2, 4)
+		return layers.DenseWithBias(scope.In("logits"), Reshape(x, d[0], -1), spec.Classes)
+	}, nil
+})
+
+// tinySpecs are the runs of the tiny sweep: model "tiny", bare, +NeuRN and +RandConv, sources
+// M and U, seeds 1 and 2.
+func tinySpecs(t *testing.T) []RunSpec {
+	t.Helper()
+	p := Table1Profile{
+		Name: "test", Models: []string{"tiny"}, Width: 1, NeuRN: 3, RandConvModels: []string{"tiny"}, RandConv: *RCMix(1), Seeds: 2,
+		Training: Training{TrainImages: 120, TestImages: 40, BatchSize: 27, MaxEpochs: 2, LearningRate: 0.05},
+	}
+	specs, err := p.Specs(data.DomainSYN, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []RunSpec
+	for _, s := range specs {
+		if s.Source == data.DomainMNIST || s.Source == data.DomainUSPS {
+			out = append(out, s)
+		}
+	}
+	if len(out) != 12 {
+		t.Fatalf("%d tiny specs, want 12", len(out))
+	}
+	return out
+}
+
+func newTinySweep(dir string, d DataSource) *Sweep {
+	return &Sweep{
+		Backend: mvc.MustBackend(), Factory: tinyFactory, Data: d,
+		Store: Store{Dir: filepath.Join(dir, "results")}, WorkDir: filepath.Join(dir, "work"), Profile: "test",
+	}
+}
+
+// TestTinySweepEndToEnd runs a tiny sweep on tiny data and renders its tables: every run
+// stored with its fields, the table cells aggregated over the two seeds, the files written.
+func TestTinySweepEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	specs := tinySpecs(t)
+	var log bytes.Buffer
+	s := newTinySweep(dir, &tinyData{})
+	s.Log = &log
+	out, err := s.Run(context.Background(), specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Trained != len(specs) || out.Skipped != 0 {
+		t.Fatalf("trained %d, skipped %d; want %d, 0", out.Trained, out.Skipped, len(specs))
+	}
+	if !strings.Contains(log.String(), "run 12/12") || !strings.Contains(log.String(), "ETA") {
+		t.Errorf("progress log lacks the run counter or ETA:\n%s", log.String())
+	}
+	for i, r := range out.Results {
+		if !r.Spec.Equal(specs[i]) || len(r.Targets) != 4 || r.Epochs != 2 || r.Source.TrainImages != 108 || r.Source.ValidationImages != 12 {
+			t.Fatalf("result %d: %+v", i, r)
+		}
+		if r.SourceValAccuracy <= 0 || r.WallSeconds <= 0 || r.Parameters == 0 || r.Finished == "" || r.Targets[1].Provenance == "" {
+			t.Fatalf("result %d lacks fields: %+v", i, r)
+		}
+		if _, err := os.Stat(filepath.Join(s.WorkDir, r.ID)); !os.IsNotExist(err) {
+			t.Errorf("the finished run's checkpoint folder %s was not removed", r.ID)
+		}
+		stored, err := ReadResult(s.Store.Path(specs[i]))
+		if err != nil || stored.ID != r.ID {
+			t.Fatalf("stored result %d: %v", i, err)
+		}
+	}
+	// The bare model learns its own domain (a linear model on bars).
+	if m, _ := out.Results[0].Target(data.DomainMNIST); m.Accuracy < 0.5 {
+		t.Errorf("tiny model's MNIST test accuracy %.2f: it should learn the bars", m.Accuracy)
+	}
+	all, err := s.Store.All()
+	if err != nil || len(all) != len(specs) {
+		t.Fatalf("store holds %d results (%v), want %d", len(all), err, len(specs))
+	}
+	paths, err := WriteTable1(filepath.Join(dir, "figures"), all, []string{"tiny sweep"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 5 {
+		t.Fatalf("wrote %v", paths)
+	}
+	tab := BuildTable1(all)
+	if len(tab.Rows) != 3 || tab.Rows[0].Label != "tiny" || tab.Rows[1].Label != "tiny+NeuRN" || tab.Rows[2].Label != "tiny+RandConv" {
+		t.Fatalf("rows %+v", tab.Rows)
+	}
+	for _, col := range []int{0, 1, 2, 3, 4, 5} { // M->U M->S M->MM U->M U->S U->MM
+		if c := tab.Rows[1].Cells[col]; c.N != 2 {
+			t.Errorf("tiny+NeuRN %s: %d values, want 2 seeds", tab.Columns[col], c.N)
+		}
+	}
+	if c := tab.Rows[0].Cells[6]; c.N != 0 {
+		t.Errorf("S->M should be empty (no S source in the tiny sweep), has %d values", c.N)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "figures", "table1.md"))
+	if !strings.Contains(string(md), "tiny sweep") || !strings.Contains(string(md), "Table 1 as published") {
+		t.Errorf("table1.md lacks the about line or the paper's table:\n%s", md)
+	}
+}
+
+// TestSweepResume kills a sweep (cancels it) inside its second run, after the first epoch, and
+// reruns it: the finished run is not retrained, the interrupted one resumes at its second epoch
+// and ends with the same result as an uninterrupted sweep, and a third run trains nothing. A
+// deleted result file is the only run trained again.
+func TestSweepResume(t *testing.T) {
+	// tiny, tiny+RandConv (second: its random state must resume too) and tiny+NeuRN on M, seed 1.
+	var specs []RunSpec
+	for _, v := range []string{"", "+RandConv", "+NeuRN"} {
+		i := slices.IndexFunc(tinySpecs(t), func(s RunSpec) bool { return s.Variant() == v && s.Source == data.DomainMNIST })
+		specs = append(specs, tinySpecs(t)[i])
+	}
+	ref, err := newTinySweep(t.TempDir(), &tinyData{}).Run(context.Background(), specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := newTinySweep(dir, &tinyData{})
+	finished := 0
+	s.AfterRun = func(*RunResult, string) error { finished++; return nil }
+	s.TrainProgress = writerFunc(func(p []byte) {
+		if finished == 1 && bytes.Contains(p, []byte("epoch 1/2:")) {
+			cancel() // simulated kill after the second run's first epoch
+		}
+	})
+	if _, err := s.Run(ctx, specs); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted sweep returned %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.WorkDir, specs[1].ID(), train.CheckpointFile)); err != nil {
+		t.Fatalf("the interrupted run left no checkpoint: %v", err)
+	}
+	if r, _ := s.Store.Load(specs[1]); r != nil {
+		t.Fatal("the interrupted run has a result")
+	}
+
+	var progress bytes.Buffer
+	s2 := newTinySweep(dir, &tinyData{})
+	s2.TrainProgress = &progress
+	out, err := s2.Run(context.Background(), specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Skipped != 1 || out.Trained != 2 {
+		t.Fatalf("rerun skipped %d and trained %d, want 1 and 2", out.Skipped, out.Trained)
+	}
+	epochs := strings.Count(progress.String(), "epoch 1/2:") + strings.Count(progress.String(), "epoch 2/2:")
+	if strings.Count(progress.String(), "epoch 1/2:") != 1 || epochs != 3 {
+		t.Fatalf("rerun trained %d epochs (want 3: the resumed run's second and the last run's two):\n%s", epochs, progress.String())
+	}
+	for i := range specs {
+		a, b := ref.Results[i], out.Results[i]
+		if !slices.EqualFunc(a.Targets, b.Targets, func(x, y DomainResult) bool { return x.Accuracy == y.Accuracy && x.Loss == y.Loss }) ||
+			a.SourceValAccuracy != b.SourceValAccuracy || a.BestEpoch != b.BestEpoch {
+			t.Errorf("run %d after resume: %+v, uninterrupted: %+v", i, b.Targets, a.Targets)
+		}
+	}
+
+	again, err := newTinySweep(dir, &tinyData{}).Run(context.Background(), specs)
+	if err != nil || again.Trained != 0 || again.Skipped != 3 {
+		t.Fatalf("third run trained %d, skipped %d (%v); want 0 and 3", again.Trained, again.Skipped, err)
+	}
+	if err := os.Remove(s.Store.Path(specs[2])); err != nil {
+		t.Fatal(err)
+	}
+	d := &tinyData{}
+	fourth, err := newTinySweep(dir, d).Run(context.Background(), specs)
+	if err != nil || fourth.Trained != 1 || fourth.Skipped != 2 {
+		t.Fatalf("after removing one result: trained %d, skipped %d (%v); want 1 and 2", fourth.Trained, fourth.Skipped, err)
+	}
+}
+
+type writerFunc func(p []byte)
+
+func (f writerFunc) Write(p []byte) (int, error) { f(p); return len(p), nil }
+
+func TestStoreRejectsOtherSpec(t *testing.T) {
+	dir := t.TempDir()
+	st := Store{Dir: dir}
+	spec := tinySpecs(t)[0]
+	r := &RunResult{ID: spec.ID(), Spec: spec}
+	if err := st.Save(r); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.Load(spec); err != nil || got == nil {
+		t.Fatalf("Load: %v, %v", got, err)
+	}
+	other := spec
+	other.Training.MaxEpochs = 99
+	if got, err := st.Load(other); err != nil || got != nil {
+		t.Fatalf("a different spec has another file: got %v, %v", got, err)
+	}
+	// A file edited to hold another spec under this spec's name is an error.
+	r.Spec = other
+	if err := os.WriteFile(st.Path(spec), []byte(`{"id":"x","spec":{"experiment":"table1","model":{"model":"tiny"},"training":{"max_epochs":99}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Load(spec); err == nil {
+		t.Fatal("Load accepted a file holding another spec")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "broken.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.All(); err == nil || !strings.Contains(err.Error(), "broken.json") {
+		t.Fatalf("All on a broken file: %v", err)
+	}
+}
+
+func TestSpecValidation(t *testing.T) {
+	good := tinySpecs(t)[0]
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, mutate := range map[string]func(*RunSpec){
+		"experiment": func(s *RunSpec) { s.Experiment = "a/b" },
+		"model":      func(s *RunSpec) { s.Model.Name = "" },
+		"width":      func(s *RunSpec) { s.Model.Width = 0 },
+		"neurn":      func(s *RunSpec) { s.Model.NeuRN = 4 },
+		"classes":    func(s *RunSpec) { s.Model.Classes = 1 },
+		"source":     func(s *RunSpec) { s.Source = "cifar" },
+		"targets":    func(s *RunSpec) { s.Targets = nil },
+		"target":     func(s *RunSpec) { s.Targets = []string{"imagenet"} },
+		"randconv":   func(s *RunSpec) { s.Input.RandConv = &RandConv{KernelSizes: []int{4}} },
+		"images":     func(s *RunSpec) { s.Training.TestImages = -1 },
+	} {
+		s := good
+		s.Targets = slices.Clone(good.Targets)
+		mutate(&s)
+		if err := s.Validate(); err == nil {
+			t.Errorf("%s: bad spec accepted", name)
+		}
+		if _, err := newTinySweep(t.TempDir(), &tinyData{}).Run(context.Background(), []RunSpec{s}); err == nil {
+			t.Errorf("%s: Sweep.Run accepted a bad spec", name)
+		}
+	}
+	if _, err := newTinySweep(t.TempDir(), &tinyData{}).Run(context.Background(), []RunSpec{good, good}); err == nil {
+		t.Error("a spec listed twice was accepted")
+	}
+	bad := good
+	bad.Model.Name = "nope"
+	if _, err := newTinySweep(t.TempDir(), &tinyData{}).Run(context.Background(), []RunSpec{bad}); err == nil || !strings.Contains(err.Error(), "unknown model") {
+		t.Errorf("unknown model: %v", err)
+	}
+}
+
+func TestProfilesPlan(t *testing.T) {
+	q := Table1Profiles["quick"]
+	specs, err := q.Specs(data.DomainSYN, func(m ModelSpec) string {
+		if m.Name == "vgg19" {
+			return "runs/cifar27-vgg19-quick"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10 models x 2 variants + 3 RandConv rows, x 4 sources, 1 seed.
+	if len(specs) != 92 {
+		t.Fatalf("quick plans %d runs, want 92", len(specs))
+	}
+	ids := map[string]bool{}
+	for _, s := range specs {
+		if ids[s.ID()] {
+			t.Fatalf("duplicate run %s", s.ID())
+		}
+		ids[s.ID()] = true
+		if (s.Model.Name == "vgg19") != (s.Init != "") {
+			t.Fatalf("%s: init %q", s.Label(), s.Init)
+		}
+		if len(s.Targets) != 4 || slices.Contains(s.Targets, data.DomainSVHN) {
+			t.Fatalf("%s: targets %v", s.Label(), s.Targets)
+		}
+	}
+	p, err := ProtocolProfiles["quick"].Specs(false)
+	if err != nil || len(p) != 12 || !p[0].Input.Whiten || p[3].Input.RandConv == nil || p[3].Model.NeuRN != 3 {
+		t.Fatalf("protocol quick: %d specs (%v)", len(p), err)
+	}
+	// The paper profile reuses the quick runs (same specs for seeds 1-3).
+	pp, _ := ProtocolProfiles["paper"].Specs(false)
+	for i := range p {
+		if pp[i].ID() != p[i].ID() {
+			t.Fatalf("paper protocol run %d differs from quick's", i)
+		}
+	}
+}
