@@ -8,16 +8,17 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/plots"
 )
 
 func TestReproduceCIFAR27SkipsOffline(t *testing.T) {
 	t.Setenv(mvc.DataEnvVar, "")
 	dir := t.TempDir()
-	code, stdout, stderr := runMVC("reproduce", "--profile", "smoke", "--only", cifar27FigureName, "--out", dir)
+	code, stdout, stderr := runMVC("reproduce", "--profile", "smoke", "--only", plots.CIFAR27Name, "--out", dir)
 	if code != 0 || !strings.Contains(stdout, "skipped: CIFAR-100") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, cifar27FigureName+".png")); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, plots.CIFAR27Name+".png")); err == nil {
 		t.Error("figure written without data")
 	}
 }
@@ -43,20 +44,20 @@ func TestCIFAR27FigureFromFixture(t *testing.T) {
 	}
 	t.Setenv(mvc.DataEnvVar, root)
 	out := t.TempDir()
-	code, stdout, stderr := runMVC("reproduce", "--profile", "smoke", "--only", cifar27FigureName, "--out", out)
+	code, stdout, stderr := runMVC("reproduce", "--profile", "smoke", "--only", plots.CIFAR27Name, "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
 	}
 	for _, ext := range []string{".png", ".svg"} {
-		if st, err := os.Stat(filepath.Join(out, cifar27FigureName+ext)); err != nil || st.Size() < 1000 {
-			t.Errorf("%s%s: %v", cifar27FigureName, ext, err)
+		if st, err := os.Stat(filepath.Join(out, plots.CIFAR27Name+ext)); err != nil || st.Size() < 1000 {
+			t.Errorf("%s%s: %v", plots.CIFAR27Name, ext, err)
 		}
 	}
 	c27, err := data.LoadCIFAR27("train")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fig, err := cifar27Figure(c27, 10)
+	fig, err := plots.CIFAR27Samples(c27, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestDomainsFigureOffline(t *testing.T) {
 	if _, err := data.MNISTDir(); err != nil {
 		t.Skip(err)
 	}
-	fig, err := domainsFigure()
+	fig, err := plots.Domains()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestDomainsFigureOffline(t *testing.T) {
 			t.Errorf("caption does not say %q:\n%s", want, fig.Caption)
 		}
 	}
-	paths, err := fig.Save(t.TempDir(), domainsFigureName)
+	paths, err := fig.Save(t.TempDir(), plots.DomainsName)
 	if err != nil || len(paths) != 2 {
 		t.Errorf("save: %v, %v", paths, err)
 	}
@@ -64,7 +64,7 @@ func TestDomainsFigureWithData(t *testing.T) {
 	if _, _, ok := data.DomainFile("mnistm", "test"); ok {
 		t.Skip("an official MNIST-M archive is present: the recipe row is not drawn")
 	}
-	fig, err := domainsFigure()
+	fig, err := plots.Domains()
 	if err != nil {
 		t.Fatal(err)
 	}
