@@ -27,6 +27,10 @@ type ModelSpec struct {
 	// Seed seeds what the architecture itself draws (the factory may ignore it: weights are
 	// initialised from the training run's seed).
 	Seed uint64 `json:"seed"`
+	// Impl says which implementation builds the architecture (e.g. "zoo" for package zoo,
+	// "dg" for this package's [DigitNet]): part of a run's identity, so that results of one
+	// implementation are never taken for another's.
+	Impl string `json:"impl,omitempty"`
 }
 
 // Factory builds models by name: the project's model zoo through the command line, a tiny model

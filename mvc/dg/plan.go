@@ -66,26 +66,81 @@ func table1ModelNames() []string {
 	return out
 }
 
-// Table1Sources returns Table 1's source domains in its order (M, U, S, MM) with S resolved to
-// sDomain ("svhn" or "syn").
-func Table1Sources(sDomain string) []string {
+// Table1Domains returns Table 1's domains in its order (M, U, S, MM) with S resolved to sDomain
+// ("svhn" or "syn"), without USPS when withUSPS is false (its files are not found).
+func Table1Domains(sDomain string, withUSPS bool) []string {
+	if !withUSPS {
+		return []string{data.DomainMNIST, sDomain, data.DomainMNISTM}
+	}
 	return []string{data.DomainMNIST, data.DomainUSPS, sDomain, data.DomainMNISTM}
 }
 
-// Specs lists the profile's runs: for each seed, model, variant (bare, +NeuRN, +RandConv) and
-// source (M, U, S, MM), tested on all four domains. sDomain is the S domain ("svhn" or
-// "syn"); init returns the checkpoint a model starts from ("" for none), recorded in the spec.
-func (p Table1Profile) Specs(sDomain string, init func(m ModelSpec) string) ([]RunSpec, error) {
-	if sDomain != data.DomainSVHN && sDomain != data.DomainSYN {
-		return nil, errors.Errorf("dg: S domain %q: want svhn or syn", sDomain)
+// USPSAvailable tells whether the USPS files are found (data.DomainFile).
+func USPSAvailable() bool {
+	_, _, ok := data.DomainFile(data.DomainUSPS, "train")
+	return ok
+}
+
+// PlanOptions say what a plan can use. Zero values: every domain (S = SVHN when its files are
+// found, else SYN; USPS when found), the profile's width, no initial checkpoints, no Impl.
+type PlanOptions struct {
+	// Domains are the available domains: Table 1's sources and targets, or the protocol's
+	// targets (default Table1Domains(SVHNOrSYN(), USPSAvailable()), or ProtocolTargets).
+	Domains []string
+	// Width returns a model's width multiplier (nil: the profile's Width).
+	Width func(model string) float64
+	// Init returns the checkpoint a model starts from ("" for none), recorded in the spec.
+	Init func(m ModelSpec) string
+	// Impl returns the implementation that builds a model (recorded in ModelSpec.Impl).
+	Impl func(model string) string
+	// Seeds, when > 0, replaces the profile's number of seeds.
+	Seeds int
+	// Models, when set, keeps only these models of the profile.
+	Models []string
+}
+
+func (o PlanOptions) model(name string, width float64, k int, seed uint64) ModelSpec {
+	if o.Width != nil {
+		width = o.Width(name)
 	}
-	if p.Seeds < 1 || len(p.Models) == 0 {
+	m := ModelSpec{Name: name, Width: width, NeuRN: k, Classes: 10, Size: 32, Seed: seed}
+	if o.Impl != nil {
+		m.Impl = o.Impl(name)
+	}
+	return m
+}
+
+// Specs lists the profile's runs: for each seed, model, variant (bare, +NeuRN, +RandConv) and
+// source domain, tested on every domain (Table 1's M, U, S, MM by default).
+func (p Table1Profile) Specs(o PlanOptions) ([]RunSpec, error) {
+	domains := o.Domains
+	if domains == nil {
+		domains = Table1Domains(SVHNOrSYN(), USPSAvailable())
+	}
+	for _, d := range domains {
+		if DomainCode(d) == "" {
+			return nil, errors.Errorf("dg: unknown domain %q", d)
+		}
+	}
+	seeds, models := p.Seeds, p.Models
+	if o.Seeds > 0 {
+		seeds = o.Seeds
+	}
+	if o.Models != nil {
+		models = nil
+		for _, m := range o.Models {
+			if !slices.Contains(p.Models, m) {
+				return nil, errors.Errorf("dg: model %q is not in profile %s (%v)", m, p.Name, p.Models)
+			}
+			models = append(models, m)
+		}
+	}
+	if seeds < 1 || len(models) == 0 {
 		return nil, errors.Errorf("dg: profile %q has no models or seeds", p.Name)
 	}
-	domains := Table1Sources(sDomain)
 	var specs []RunSpec
-	for seed := uint64(1); seed <= uint64(p.Seeds); seed++ {
-		for _, name := range p.Models {
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		for _, name := range models {
 			type variant struct {
 				k  int
 				rc *RandConv
@@ -98,13 +153,13 @@ func (p Table1Profile) Specs(sDomain string, init func(m ModelSpec) string) ([]R
 			}
 			for _, v := range variants {
 				for _, src := range domains {
-					m := ModelSpec{Name: name, Width: p.Width, NeuRN: v.k, Classes: 10, Size: 32, Seed: seed}
+					m := o.model(name, p.Width, v.k, seed)
 					s := RunSpec{
 						Experiment: ExperimentTable1, Model: m, Input: Input{RandConv: v.rc},
 						Source: src, Targets: slices.Clone(domains), Seed: seed, DataSeed: 1, Training: p.Training,
 					}
-					if init != nil {
-						s.Init = init(m)
+					if o.Init != nil {
+						s.Init = o.Init(m)
 					}
 					specs = append(specs, s)
 				}

@@ -59,9 +59,13 @@ var ProtocolProfiles = map[string]ProtocolProfile{
 }
 
 // ProtocolTargets are the protocol's test domains: MNIST (the source's own test split),
-// MNIST-M, USPS, SYN and, when its files are present, SVHN.
-func ProtocolTargets(withSVHN bool) []string {
-	t := []string{data.DomainMNIST, data.DomainMNISTM, data.DomainUSPS, data.DomainSYN}
+// MNIST-M, SYN, and USPS and SVHN when their files are present.
+func ProtocolTargets(withSVHN, withUSPS bool) []string {
+	t := []string{data.DomainMNIST, data.DomainMNISTM}
+	if withUSPS {
+		t = append(t, data.DomainUSPS)
+	}
+	t = append(t, data.DomainSYN)
 	if withSVHN {
 		t = append(t, data.DomainSVHN)
 	}
@@ -82,18 +86,29 @@ func (p ProtocolProfile) variants() []struct {
 }
 
 // Specs lists the protocol's runs, seed by seed: ERM, +NeuRN, +RandConv, +NeuRN+RandConv.
-func (p ProtocolProfile) Specs(withSVHN bool) ([]RunSpec, error) {
-	if p.Seeds < 1 || p.Model == "" {
+// o.Domains are the test domains (default ProtocolTargets with SVHN and USPS when found);
+// o.Width, o.Impl and o.Seeds apply as for Table 1, o.Init and o.Models are not used (the
+// protocol trains its one model from scratch).
+func (p ProtocolProfile) Specs(o PlanOptions) ([]RunSpec, error) {
+	targets := o.Domains
+	if targets == nil {
+		targets = ProtocolTargets(SVHNOrSYN() == data.DomainSVHN, USPSAvailable())
+	}
+	seeds := p.Seeds
+	if o.Seeds > 0 {
+		seeds = o.Seeds
+	}
+	if seeds < 1 || p.Model == "" {
 		return nil, errors.Errorf("dg: protocol profile %q has no model or seeds", p.Name)
 	}
 	var specs []RunSpec
-	for seed := uint64(1); seed <= uint64(p.Seeds); seed++ {
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
 		for _, v := range p.variants() {
 			specs = append(specs, RunSpec{
 				Experiment: ExperimentProtocol,
-				Model:      ModelSpec{Name: p.Model, Width: p.Width, NeuRN: v.k, Classes: 10, Size: 32, Seed: seed},
+				Model:      o.model(p.Model, p.Width, v.k, seed),
 				Input:      Input{Whiten: true, RandConv: v.rc},
-				Source:     data.DomainMNIST, Targets: ProtocolTargets(withSVHN), Seed: seed, DataSeed: 1,
+				Source:     data.DomainMNIST, Targets: slices.Clone(targets), Seed: seed, DataSeed: 1,
 				Training: p.Training,
 			})
 		}

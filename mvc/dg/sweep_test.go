@@ -106,7 +106,7 @@ func tinySpecs(t *testing.T) []RunSpec {
 		Name: "test", Models: []string{"tiny"}, Width: 1, NeuRN: 3, RandConvModels: []string{"tiny"}, RandConv: *RCMix(1), Seeds: 2,
 		Training: Training{TrainImages: 120, TestImages: 40, BatchSize: 27, MaxEpochs: 2, LearningRate: 0.05},
 	}
-	specs, err := p.Specs(data.DomainSYN, nil)
+	specs, err := p.Specs(PlanOptions{Domains: Table1Domains(data.DomainSYN, true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,12 +343,12 @@ func TestSpecValidation(t *testing.T) {
 
 func TestProfilesPlan(t *testing.T) {
 	q := Table1Profiles["quick"]
-	specs, err := q.Specs(data.DomainSYN, func(m ModelSpec) string {
+	specs, err := q.Specs(PlanOptions{Domains: Table1Domains(data.DomainSYN, true), Init: func(m ModelSpec) string {
 		if m.Name == "vgg19" {
 			return "runs/cifar27-vgg19-quick"
 		}
 		return ""
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,12 +369,19 @@ func TestProfilesPlan(t *testing.T) {
 			t.Fatalf("%s: targets %v", s.Label(), s.Targets)
 		}
 	}
-	p, err := ProtocolProfiles["quick"].Specs(false)
+	p, err := ProtocolProfiles["quick"].Specs(PlanOptions{Domains: ProtocolTargets(false, true)})
 	if err != nil || len(p) != 12 || !p[0].Input.Whiten || p[3].Input.RandConv == nil || p[3].Model.NeuRN != 3 {
 		t.Fatalf("protocol quick: %d specs (%v)", len(p), err)
 	}
+	// Options: fewer seeds, a subset of models, an unknown model.
+	if two, err := q.Specs(PlanOptions{Domains: Table1Domains(data.DomainSYN, false), Seeds: 2, Models: []string{"vit"}}); err != nil || len(two) != 2*2*3 {
+		t.Fatalf("vit, 2 seeds, no USPS: %d specs (%v), want 12", len(two), err)
+	}
+	if _, err := q.Specs(PlanOptions{Models: []string{"lenet"}}); err == nil {
+		t.Fatal("a model outside the profile was accepted")
+	}
 	// The paper profile reuses the quick runs (same specs for seeds 1-3).
-	pp, _ := ProtocolProfiles["paper"].Specs(false)
+	pp, _ := ProtocolProfiles["paper"].Specs(PlanOptions{Domains: ProtocolTargets(false, true)})
 	for i := range p {
 		if pp[i].ID() != p[i].ID() {
 			t.Fatalf("paper protocol run %d differs from quick's", i)

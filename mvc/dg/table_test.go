@@ -195,7 +195,7 @@ func TestProtocolTable(t *testing.T) {
 			usp float64
 		}{{0, false, 0.78}, {3, false, 0.70}, {0, true, 0.85}, {3, true, 0.86}} {
 			spec := RunSpec{Experiment: ExperimentProtocol, Model: ModelSpec{Name: DigitNetName, Width: 1, NeuRN: v.k, Classes: 10, Size: 32, Seed: seed},
-				Source: data.DomainMNIST, Targets: ProtocolTargets(false), Seed: seed, Input: Input{Whiten: true}}
+				Source: data.DomainMNIST, Targets: ProtocolTargets(false, true), Seed: seed, Input: Input{Whiten: true}}
 			if v.rc {
 				spec.Input.RandConv = RCMix(10)
 			}
