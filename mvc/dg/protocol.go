@@ -2,6 +2,7 @@ package dg
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/pkg/errors"
 
@@ -136,8 +137,8 @@ var protocolColumns = []struct{ domain, title string }{
 	{data.DomainMNIST, "MNIST (source test)"},
 }
 
-// BuildProtocolTable aggregates digits-protocol results into one table: our rows (ERM, +NeuRN,
-// +RandConv, +NeuRN+RandConv; mean +- sd over seeds, bold where a row beats ERM beyond the
+// BuildProtocolTable aggregates digits-protocol results into one table: our rows (ERM, NeuRN,
+// RandConv, NeuRN + RandConv, each DigitNet trained from scratch; mean +- sd over seeds, bold where a row beats ERM beyond the
 // seeds' spread, [BeatsBeyondSpread]) and the published rows ([PublishedProtocol]) under
 // them. The SYN column is marked not comparable: our SYN is package data's generator, not
 // Ganin and Lempitsky's SynDigits.
@@ -170,7 +171,10 @@ func BuildProtocolTable(results []*RunResult) *Table {
 	slices.SortStableFunc(keys, func(a, b string) int { return variantOrder(a) - variantOrder(b) })
 	erm := slices.Index(keys, "")
 	for _, k := range keys {
-		label := "ERM" + k
+		label := "ERM"
+		if k != "" {
+			label = strings.ReplaceAll(strings.TrimPrefix(k, "+"), "+", " + ")
+		}
 		base := erm
 		if k == "" {
 			base = -1

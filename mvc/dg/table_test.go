@@ -207,7 +207,7 @@ func TestProtocolTable(t *testing.T) {
 		}
 	}
 	tab := BuildProtocolTable(rs)
-	want := []string{"ERM (ours)", "ERM+NeuRN (ours)", "ERM+RandConv (ours)", "ERM+NeuRN+RandConv (ours)", "ERM (published)", "RandConv (published)", "Pro-RandConv (published)"}
+	want := []string{"ERM (ours)", "NeuRN (ours)", "RandConv (ours)", "NeuRN + RandConv (ours)", "ERM (published)", "RandConv (published)", "Pro-RandConv (published)"}
 	for i, w := range want {
 		if tab.Rows[i].Label != w {
 			t.Fatalf("row %d = %q, want %q", i, tab.Rows[i].Label, w)

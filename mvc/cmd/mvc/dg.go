@@ -1,0 +1,418 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gomlx/compute"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/dg"
+	"github.com/mice2machines/mice2machines/mvc/train"
+)
+
+// dgWorkerEnvVar marks the sweep child process that "mvc dg" supervises (as workerEnvVar does
+// for "mvc train").
+const dgWorkerEnvVar = "MVC_DG_WORKER"
+
+// Folders of the sweep under --out: results (committed) and the checkpoints of unfinished runs
+// (under runs/, which git ignores in figures/).
+const (
+	dgResultsDir = "dg"
+	dgWorkDir    = "runs/dg"
+)
+
+// dgExperiments are the experiments "mvc dg --experiment" accepts.
+var dgExperiments = []string{"table1", "protocol"}
+
+func init() {
+	register("dg", "domain-generalization sweeps: Table 1 and the digits protocol, resumable", runDG)
+	if os.Getenv(dgWorkerEnvVar) == "1" && len(os.Args) > 1 && os.Args[1] == "dg" {
+		os.Exit(dgWorkerMain(os.Args[2:]))
+	}
+}
+
+func dgWorkerMain(args []string) int {
+	err := runDG(args, os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, train.ErrStalled):
+		fmt.Fprintf(os.Stderr, "mvc dg: %s\n", oneLine(err.Error()))
+		return train.ExitStalled
+	default:
+		fmt.Fprintf(os.Stderr, "mvc dg: %s\n", oneLine(err.Error()))
+		var ue usageError
+		if errors.As(err, &ue) {
+			return exitUsage
+		}
+		return 1
+	}
+}
+
+// dgOptions are the parsed flags of "mvc dg".
+type dgOptions struct {
+	profile, out, onnx     string
+	experiments, models    []string
+	seeds, restarts        int
+	supervise, quiet, keep bool
+	tablesOnly, verbose    bool
+}
+
+func runDG(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("dg", "[--profile smoke|quick|paper] [--experiment table1,protocol] [--models a,b] [--seeds N] [--out figures]",
+		"Runs the domain-generalization sweeps and writes their tables into --out:\n"+
+			"  table1    the paper's Table 1: each model, with and without NeuRN (and with RandConv for a\n"+
+			"            few), fine-tuned on one digit domain (from its CIFAR-27 run in <out>/runs when\n"+
+			"            there is one) and tested on the others -> table1.md, .html, .csv, table1_runs.csv,\n"+
+			"            table1_paper.csv\n"+
+			"  protocol  the literature's protocol: DigitNet from scratch on MNIST images 0-9,999, ERM,\n"+
+			"            +NeuRN, +RandConv, +NeuRN+RandConv -> table_digits_protocol.md, .csv, _runs.csv\n"+
+			"Each finished run is one JSON file in <out>/dg/<experiment>/ (spec, seed, epochs, source\n"+
+			"validation accuracy, every target's accuracy, wall time, data provenance); a rerun skips\n"+
+			"finished runs and resumes an interrupted one from its checkpoint in <out>/runs/dg/. S is SVHN\n"+
+			"when its files are found, else SYN (the tables say so). The sweep runs in a child process\n"+
+			"restarted when it dies or stalls.\n\nProfiles:\n"+dgProfileHelp(), stderr)
+	var o dgOptions
+	var experiments, models string
+	fs.StringVar(&o.profile, "profile", "quick", "smoke, quick or paper")
+	fs.StringVar(&experiments, "experiment", "table1,protocol", "comma-separated: table1, protocol")
+	fs.StringVar(&models, "models", "", "comma-separated Table 1 models of the profile to run (default: all)")
+	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
+	fs.StringVar(&o.out, "out", "figures", "output folder (tables; results in <out>/dg)")
+	fs.StringVar(&o.onnx, "onnx", "", "an ImageNet-trained ONNX model: adds the Table 1 model \"onnx\" (a backbone with a new head)")
+	fs.BoolVar(&o.tablesOnly, "tables-only", false, "train nothing: write the tables from the results already stored")
+	fs.BoolVar(&o.keep, "keep-checkpoints", false, "keep each finished run's training checkpoint in <out>/runs/dg")
+	fs.BoolVar(&o.supervise, "supervise", true, "run the sweep in a child process restarted on stalls and crashes")
+	fs.IntVar(&o.restarts, "restarts", 5, "how many times the supervisor restarts a failed sweep process")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
+	fs.BoolVar(&o.verbose, "verbose", false, "also show each run's per-epoch progress")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if _, ok := dg.Table1Profiles[o.profile]; !ok {
+		return badInput("unknown --profile %q: want smoke, quick or paper", o.profile)
+	}
+	for _, e := range strings.Split(experiments, ",") {
+		e = strings.TrimSpace(e)
+		if !slices.Contains(dgExperiments, e) {
+			return badInput("--experiment %q: want table1 or protocol", e)
+		}
+		o.experiments = append(o.experiments, e)
+	}
+	if models != "" {
+		for _, m := range strings.Split(models, ",") {
+			o.models = append(o.models, strings.ToLower(strings.TrimSpace(m)))
+		}
+	}
+	if o.seeds < 0 || o.restarts < 0 {
+		return badInput("--seeds and --restarts must be >= 0")
+	}
+	if o.onnx != "" {
+		abs, err := filepath.Abs(o.onnx)
+		if err != nil {
+			return badInput("--onnx %s: %v", o.onnx, err)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return badInput("--onnx %s: %v", o.onnx, err)
+		}
+		o.onnx = abs
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.supervise && !o.tablesOnly && os.Getenv(dgWorkerEnvVar) != "1" {
+		if err := superviseDG(ctx, args, o, stdout, stderr); err != nil {
+			return err
+		}
+		o.tablesOnly = true // the child trained; write the tables here too (cheap, same result)
+		o.quiet = true
+	}
+	backend, err := mvc.Backend()
+	if err != nil {
+		return err
+	}
+	var log, progress io.Writer = stderr, nil
+	if o.quiet {
+		log = nil
+	} else if o.verbose {
+		progress = stderr
+	}
+	for _, e := range o.experiments {
+		j := dgJob{
+			experiment: e, profile: o.profile, out: o.out, models: o.models, seeds: o.seeds, onnx: o.onnx,
+			tablesOnly: o.tablesOnly, keep: o.keep, log: log, trainProgress: progress,
+		}
+		if os.Getenv(dgWorkerEnvVar) == "1" {
+			j.watchdog, j.heartbeat = &train.Watchdog{}, train.HeartbeatFromEnv()
+		}
+		paths, err := j.run(ctx, backend)
+		if err != nil {
+			return err
+		}
+		if !o.quiet {
+			for _, p := range paths {
+				fmt.Fprintf(stdout, "wrote %s\n", p)
+			}
+		}
+	}
+	return nil
+}
+
+// dgProfileHelp describes the profiles for --help.
+func dgProfileHelp() string {
+	var b strings.Builder
+	for _, name := range []string{"smoke", "quick", "paper"} {
+		fmt.Fprintf(&b, "  %s: Table 1: %s (cost: %s).\n    Protocol: %s (cost: %s).\n", name,
+			dg.Table1Profiles[name].Description, dg.Table1Profiles[name].Cost,
+			dg.ProtocolProfiles[name].Description, dg.ProtocolProfiles[name].Cost)
+	}
+	return b.String()
+}
+
+// superviseDG re-executes this program as the sweep child and restarts it when it dies or
+// stalls; each restart skips the finished runs and resumes the interrupted one.
+func superviseDG(ctx context.Context, args []string, o dgOptions, stdout, stderr io.Writer) error {
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("locating this program to run the sweep child: %w", err)
+	}
+	s := &train.Supervisor{
+		MaxRestarts: o.restarts,
+		Log:         stderr,
+		// Models differ in step time by orders of magnitude within one sweep: the child's own
+		// watchdog (per run) is the precise one; the supervisor only catches a frozen child.
+		Watchdog: train.Watchdog{MinTimeout: 10 * time.Minute},
+		Command: func(int) (*exec.Cmd, error) {
+			cmd := exec.Command(self, append(append([]string{"dg"}, args...), "--supervise=false")...)
+			cmd.Env = append(os.Environ(), dgWorkerEnvVar+"=1")
+			cmd.Stdout, cmd.Stderr = stdout, stderr
+			return cmd, nil
+		},
+	}
+	if o.restarts == 0 {
+		s.MaxRestarts = -1
+	}
+	attempts, err := s.Run(ctx)
+	if err != nil {
+		if len(attempts) > 0 && attempts[len(attempts)-1].ExitCode == exitUsage {
+			return usageError{errors.New("the sweep process rejected its input (see above)")}
+		}
+		return err
+	}
+	return nil
+}
+
+// dgJob plans one experiment of a profile, trains the runs the store lacks and writes the
+// experiment's tables; "mvc dg" and "mvc reproduce" share it.
+type dgJob struct {
+	experiment, profile, out, onnx string
+	models                         []string
+	seeds                          int
+	tablesOnly, keep               bool
+	log, trainProgress, heartbeat  io.Writer
+	watchdog                       *train.Watchdog
+}
+
+// dgFactory builds the sweep's models: the zoo's architectures, an ONNX backbone under the
+// name "onnx", and the protocol's DigitNet of package dg while the zoo has no "digitnet".
+func dgFactory(onnx string) dg.Factory {
+	return dg.FactoryFunc(func(m dg.ModelSpec) (train.ModelFn, error) {
+		spec := modelSpec{Model: m.Name, NeuRN: m.NeuRN, Width: m.Width, Classes: m.Classes, Size: m.Size, Seed: m.Seed}
+		switch dgImpl(m.Name) {
+		case "onnx":
+			if onnx == "" {
+				return nil, badInput("model onnx needs --onnx FILE")
+			}
+			spec.ONNX = onnx
+			return buildModel(spec)
+		case "zoo":
+			return zooModel(spec)
+		case "dg":
+			return dg.DigitNet(m.Classes, m.Width, m.NeuRN)
+		}
+		return nil, badInput("model %q: not in this build's zoo (%s)", m.Name, strings.Join(zooNames(), ", "))
+	})
+}
+
+// dgImpl says which implementation builds a model: "zoo", "dg" (DigitNet while the zoo lacks
+// it), "onnx", or "" when none can.
+func dgImpl(name string) string {
+	switch {
+	case name == "onnx":
+		return "onnx"
+	case slices.Contains(zooNames(), name):
+		return "zoo"
+	case name == dg.DigitNetName:
+		return "dg"
+	}
+	return ""
+}
+
+// cifarInit returns the CIFAR-27 run a Table 1 model starts from (the paper's ImageNet ->
+// CIFAR-27 -> digits chain): the train_cifar27 step's finished run of the same model, NeuRN
+// setting, profile and width, as a path relative to out; "" when there is none.
+func cifarInit(out, profile string) func(m dg.ModelSpec) string {
+	return func(m dg.ModelSpec) string {
+		if m.Impl != "zoo" {
+			return ""
+		}
+		rel := filepath.Join(cifarRunsDir, cifarRunName(m.Name, m.NeuRN, profile))
+		raw, err := os.ReadFile(filepath.Join(out, rel, train.ResultFile))
+		if err != nil {
+			return ""
+		}
+		var sum train.Summary
+		var spec modelSpec
+		if json.Unmarshal(raw, &sum) != nil || json.Unmarshal(sum.Setup.ModelSpec, &spec) != nil ||
+			spec.Model != m.Name || spec.NeuRN != m.NeuRN || spec.Width != m.Width || spec.Size != m.Size {
+			return ""
+		}
+		return rel
+	}
+}
+
+// plan lists the experiment's runs and describes what it left out.
+func (j dgJob) plan() (specs []dg.RunSpec, notes []string, err error) {
+	opts := dg.PlanOptions{Impl: dgImpl, Seeds: j.seeds}
+	switch j.experiment {
+	case "table1":
+		p := dg.Table1Profiles[j.profile]
+		if j.onnx != "" {
+			p.Models = append(slices.Clone(p.Models), "onnx")
+		}
+		models := j.models
+		if models == nil {
+			models = p.Models
+		}
+		for _, m := range models {
+			if slices.Contains(p.Models, m) && dgImpl(m) == "" {
+				notes = append(notes, fmt.Sprintf("%s: not in this build (the model zoo lacks it), left out", dg.PaperName(m)))
+				continue
+			}
+			opts.Models = append(opts.Models, m)
+		}
+		if len(opts.Models) == 0 {
+			return nil, notes, nil
+		}
+		opts.Init = cifarInit(j.out, j.profile)
+		specs, err = p.Specs(opts)
+	case "protocol":
+		specs, err = dg.ProtocolProfiles[j.profile].Specs(opts)
+	default:
+		return nil, nil, badInput("unknown experiment %q", j.experiment)
+	}
+	if err != nil {
+		return nil, notes, usageError{err}
+	}
+	if !dg.USPSAvailable() {
+		notes = append(notes, "USPS: its files were not found (set $"+mvc.DataEnvVar+"; see `mvc data fetch usps`), so U is left out")
+	}
+	return specs, notes, nil
+}
+
+// storeDir is the experiment's results folder.
+func (j dgJob) storeDir() string {
+	name := dg.ExperimentTable1
+	if j.experiment == "protocol" {
+		name = dg.ExperimentProtocol
+	}
+	return filepath.Join(j.out, dgResultsDir, name)
+}
+
+// run trains what is missing and writes the tables; it returns the paths written.
+func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, error) {
+	specs, notes, err := j.plan()
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
+		j.logf("  %s\n", n)
+	}
+	if len(specs) == 0 {
+		j.logf("  no %s runs can be built in this build: nothing to do\n", j.experiment)
+		return nil, nil
+	}
+	store := dg.Store{Dir: j.storeDir()}
+	if !j.tablesOnly {
+		name := dg.ExperimentTable1
+		if j.experiment == "protocol" {
+			name = dg.ExperimentProtocol
+		}
+		sw := &dg.Sweep{
+			Backend: backend, Factory: dgFactory(j.onnx), Data: dg.NewDomains(), Store: store,
+			WorkDir: filepath.Join(j.out, dgWorkDir, name), InitRoot: j.out, KeepCheckpoints: j.keep,
+			Profile: j.profile, Log: j.log, TrainProgress: j.trainProgress, Watchdog: j.watchdog, Heartbeat: j.heartbeat,
+			BackendName: mvc.ChooseBackend().Config,
+		}
+		if _, err := sw.Run(ctx, specs); err != nil {
+			return nil, err
+		}
+	}
+	var done []*dg.RunResult
+	var seconds float64
+	for _, s := range specs {
+		r, err := store.Load(s)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			done = append(done, r)
+			seconds += r.WallSeconds
+		}
+	}
+	about := j.about(len(done), len(specs), seconds, notes)
+	if j.experiment == "protocol" {
+		return dg.WriteProtocolTable(j.out, done, about)
+	}
+	return dg.WriteTable1(j.out, done, about)
+}
+
+// about are the lines printed above the tables: profile, completeness, where the runs are.
+func (j dgJob) about(done, planned int, seconds float64, notes []string) []string {
+	var desc string
+	if j.experiment == "protocol" {
+		desc = dg.ProtocolProfiles[j.profile].Description
+	} else {
+		desc = dg.Table1Profiles[j.profile].Description
+	}
+	lines := []string{
+		fmt.Sprintf("Profile %s: %s.", j.profile, desc),
+		fmt.Sprintf("%d of %d planned runs are done (one JSON file each in %s; %s of training and evaluation in all). "+
+			"Regenerate with `go run ./mvc/cmd/mvc dg --profile %s --experiment %s` (a rerun trains only the missing runs).",
+			done, planned, filepath.ToSlash(j.storeDir()), fmtSeconds(seconds), j.profile, j.experiment),
+	}
+	for _, n := range notes {
+		lines = append(lines, n+".")
+	}
+	return lines
+}
+
+func (j dgJob) logf(format string, args ...any) {
+	if j.log != nil {
+		fmt.Fprintf(j.log, format, args...)
+	}
+}
+
+// fmtSeconds prints 1h02m, 3m04s or 5.2s.
+func fmtSeconds(s float64) string {
+	d := time.Duration(s * float64(time.Second))
+	switch {
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+}

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+
+	"github.com/mice2machines/mice2machines/mvc/dg"
+	"github.com/mice2machines/mice2machines/mvc/train"
+)
+
+func init() {
+	registerStep(60, dg.Table1Name,
+		"Table 1: models +- NeuRN (+ RandConv) fine-tuned on one digit domain, tested on the others (runs in <out>/dg/table1)",
+		func(c *reproduceContext) error { return reproduceDG(c, "table1") })
+	registerStep(61, dg.ProtocolTableName,
+		"the literature's digits protocol: DigitNet on MNIST-10K, ERM / NeuRN / RandConv, published numbers beside (runs in <out>/dg/digits-protocol)",
+		func(c *reproduceContext) error { return reproduceDG(c, "protocol") })
+}
+
+// reproduceDG trains the experiment's missing runs of the profile (none when its results are
+// committed under figures/dg) and writes its tables.
+func reproduceDG(c *reproduceContext, experiment string) error {
+	j := dgJob{experiment: experiment, profile: c.Profile, out: c.Out, log: c.Stdout, watchdog: &train.Watchdog{}}
+	paths, err := j.run(context.Background(), c.Backend)
+	if err != nil {
+		return err
+	}
+	c.Wrote(paths...)
+	return nil
+}
