@@ -16,6 +16,7 @@ import (
 	"gonum.org/v1/gonum/dsp/fourier"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/data"
 )
 
 // Size of the real natural scenes templates (Allen Brain Observatory, Visual Coding: 118 images
@@ -156,7 +157,7 @@ func bsdsStimuli(opts SimOptions, dir string, photos []string) (*StimulusSet, er
 			return nil, err
 		}
 		box, bh, bw := letterbox(grey, h, w, float64(RealTemplateHeight)/RealTemplateWidth)
-		small, err := ResizeArea(box, bh, bw, opts.Height, opts.Width)
+		small, err := data.ResizeArea(box, bh, bw, opts.Height, opts.Width)
 		if err != nil {
 			return nil, err
 		}

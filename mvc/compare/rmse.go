@@ -3,6 +3,7 @@ package compare
 import (
 	"math"
 
+	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/pkg/errors"
 )
 
@@ -33,31 +34,6 @@ func (m Map) Validate() error {
 	return nil
 }
 
-// weight is the share of source index src in an output index.
-type weight struct {
-	src int
-	w   float64
-}
-
-// areaWeights returns, for each of the m output positions, the source positions it covers and
-// their weights (summing to 1): output i covers source interval [i*n/m, (i+1)*n/m). It is the
-// area-averaging rule of mvc/data's image resize (DESIGN.md "area averaging"), applied here to
-// float maps.
-func areaWeights(n, m int) [][]weight {
-	out := make([][]weight, m)
-	scale := float64(n) / float64(m)
-	for i := range m {
-		lo, hi := float64(i)*scale, float64(i+1)*scale
-		for s := int(lo); s < n && float64(s) < hi; s++ {
-			overlap := min(hi, float64(s+1)) - max(lo, float64(s))
-			if overlap > 1e-12 {
-				out[i] = append(out[i], weight{s, overlap / scale})
-			}
-		}
-	}
-	return out
-}
-
 // Resize resizes a map to height x width by area averaging: output pixel (i, j) is the mean of
 // the source over the rectangle it covers, source pixels cut at its edges weighted by the area
 // inside (as DESIGN.md's RMSE spec and mvc/data's image resize). Enlarging repeats source
@@ -70,31 +46,11 @@ func Resize(m Map, height, width int) (Map, error) {
 	if height <= 0 || width <= 0 {
 		return Map{}, errors.Errorf("resizing map to %dx%d: size must be positive", height, width)
 	}
-	out := Map{Height: height, Width: width, Values: make([]float64, height*width)}
-	resizeInto(m, out.Values, height, width)
-	return out, nil
-}
-
-// resizeInto writes m resized to height x width into dst (no validation).
-func resizeInto(m Map, dst []float64, height, width int) {
-	if m.Height == height && m.Width == width {
-		copy(dst, m.Values)
-		return
+	values, err := data.ResizeArea(m.Values, m.Height, m.Width, height, width)
+	if err != nil {
+		return Map{}, errors.Wrap(err, "resizing map")
 	}
-	rows := areaWeights(m.Height, height)
-	cols := areaWeights(m.Width, width)
-	for i, rw := range rows {
-		for j, cw := range cols {
-			var v float64
-			for _, r := range rw {
-				row := m.Values[r.src*m.Width:]
-				for _, c := range cw {
-					v += r.w * c.w * row[c.src]
-				}
-			}
-			dst[i*width+j] = v
-		}
-	}
+	return Map{Height: height, Width: width, Values: values}, nil
 }
 
 // MinMaxScale returns values scaled linearly to [0,1]: (v - min) / (max - min). A constant
@@ -125,11 +81,15 @@ func minMaxScaleInto(values, dst []float64) {
 	}
 }
 
-// prepare returns m resized to height x width by area averaging, then min-max scaled: the form
-// in which Eq. 1 compares maps.
+// prepare returns m resized to height x width by area averaging ([data.ResizeArea], the
+// project's one resize), then min-max scaled: the form in which Eq. 1 compares maps. Callers
+// validate m and the size first ([Map.Validate]), so the resize cannot fail; a failure would be
+// a bug here, not bad input, and panics.
 func prepare(m Map, height, width int) []float64 {
-	buf := make([]float64, height*width)
-	resizeInto(m, buf, height, width)
+	buf, err := data.ResizeArea(m.Values, m.Height, m.Width, height, width)
+	if err != nil {
+		panic("compare: resizing a validated map failed: " + err.Error())
+	}
 	minMaxScaleInto(buf, buf)
 	return buf
 }

@@ -142,6 +142,7 @@ func (d *Dataset) Float32(height, width, channels int) ([]float32, error) {
 	out := make([]float32, d.N*height*width*channels)
 	plane := make([]float64, d.Height*d.Width)
 	resized := make([]float64, height*width)
+	tmp := make([]float64, height*d.Width)
 	for n := range d.N {
 		img := d.Image(n)
 		for c := range channels {
@@ -156,7 +157,7 @@ func (d *Dataset) Float32(height, width, channels int) ([]float32, error) {
 					plane[p] = (float64(img[p*3]) + float64(img[p*3+1]) + float64(img[p*3+2])) / 3
 				}
 			}
-			resizeArea(plane, d.Width, rows, cols, resized, width)
+			resizePlane(plane, d.Width, rows, cols, tmp, resized)
 			base := n * height * width * channels
 			for p, v := range resized {
 				out[base+p*channels+c] = float32(v / 255)
@@ -164,43 +165,4 @@ func (d *Dataset) Float32(height, width, channels int) ([]float32, error) {
 		}
 	}
 	return out, nil
-}
-
-// weight is the share of source index src in an output index.
-type weight struct {
-	src int
-	w   float64
-}
-
-// areaWeights returns, for each of the m output positions, the source positions it covers and
-// their weights (summing to 1): output i covers source interval [i*n/m, (i+1)*n/m).
-func areaWeights(n, m int) [][]weight {
-	out := make([][]weight, m)
-	scale := float64(n) / float64(m)
-	for i := range m {
-		lo, hi := float64(i)*scale, float64(i+1)*scale
-		for s := int(lo); s < n && float64(s) < hi; s++ {
-			overlap := min(hi, float64(s+1)) - max(lo, float64(s))
-			if overlap > 1e-12 {
-				out[i] = append(out[i], weight{s, overlap / scale})
-			}
-		}
-	}
-	return out
-}
-
-// resizeArea resizes a plane (srcWidth wide) with separable area weights into dst.
-func resizeArea(plane []float64, srcWidth int, rows, cols [][]weight, dst []float64, width int) {
-	for i, rw := range rows {
-		for j, cw := range cols {
-			var v float64
-			for _, r := range rw {
-				row := plane[r.src*srcWidth:]
-				for _, c := range cw {
-					v += r.w * c.w * row[c.src]
-				}
-			}
-			dst[i*width+j] = v
-		}
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mice2machines/mice2machines/mvc/allen"
+	"github.com/mice2machines/mice2machines/mvc/data"
 )
 
 // KernelMaps reshapes a convolution kernel into the paper's feature representations ("Artificial
@@ -64,7 +65,7 @@ func Activations(images *allen.Images, height, width, channels, batch int, fn Ac
 			for j, v := range images.Image(i) {
 				src[j] = float64(v) / 255
 			}
-			r, err := allen.ResizeArea(src, images.Height, images.Width, height, width)
+			r, err := data.ResizeArea(src, images.Height, images.Width, height, width)
 			if err != nil {
 				return nil, err
 			}

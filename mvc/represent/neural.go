@@ -9,6 +9,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mice2machines/mice2machines/mvc/allen"
+	"github.com/mice2machines/mice2machines/mvc/data"
 )
 
 // DefaultTauSeconds is the default length of the response window T covers: 1 s (DESIGN.md).
@@ -28,7 +29,7 @@ type Stimuli struct {
 func (s *Stimuli) Pixels() int { return s.Height * s.Width }
 
 // FlattenStimuli builds FS from images: each is resized to height x width by area averaging
-// ([allen.ResizeArea]), scaled to [0, 1], flattened, and each pixel is centred across the images.
+// ([data.ResizeArea]), scaled to [0, 1], flattened, and each pixel is centred across the images.
 func FlattenStimuli(images *allen.Images, height, width int) (*Stimuli, error) {
 	if images == nil || images.N < 1 {
 		return nil, errors.New("represent: no stimulus images")
@@ -56,7 +57,7 @@ func flatten(n, srcH, srcW, height, width int, image func(i int) ([]uint8, error
 		for j, v := range pix {
 			src[j] = float64(v) / 255
 		}
-		r, err := allen.ResizeArea(src, srcH, srcW, height, width)
+		r, err := data.ResizeArea(src, srcH, srcW, height, width)
 		if err != nil {
 			return nil, err
 		}

@@ -1,12 +1,13 @@
-package allen
+package data
 
 import "github.com/pkg/errors"
 
 // ResizeArea resizes a greyscale image (height x width, row-major) to outHeight x outWidth by
 // area averaging: each output pixel is the mean of the input area it covers, input pixels cut
-// by its edges weighted by the part inside (DESIGN.md, "Neural representation": FS images are
-// "resized to h x w (area averaging)"). It works in float64 and handles both shrinking and
-// enlarging.
+// by its edges weighted by the part inside. It is the one resize of the project: the digit
+// domains' 32x32 inputs ([Dataset.Float32]), the stimuli FS of the neural representations and
+// the neural maps of the RMSE (DESIGN.md: "resized ... (area averaging)"). It works in float64
+// and handles both shrinking and enlarging; same-size input is copied.
 func ResizeArea(src []float64, height, width, outHeight, outWidth int) ([]float64, error) {
 	if height <= 0 || width <= 0 || outHeight <= 0 || outWidth <= 0 {
 		return nil, errors.Errorf("resize %dx%d to %dx%d: sizes must be positive", height, width, outHeight, outWidth)
@@ -17,10 +18,16 @@ func ResizeArea(src []float64, height, width, outHeight, outWidth int) ([]float6
 	if height == outHeight && width == outWidth {
 		return append([]float64(nil), src...), nil
 	}
-	rows := areaWeights(height, outHeight)
-	cols := areaWeights(width, outWidth)
-	// Separable: first along rows of the output (height), then columns.
-	tmp := make([]float64, outHeight*width)
+	dst := make([]float64, outHeight*outWidth)
+	resizePlane(src, width, areaWeights(height, outHeight), areaWeights(width, outWidth), make([]float64, outHeight*width), dst)
+	return dst, nil
+}
+
+// resizePlane resizes src (rows of the given width) with precomputed weights into dst,
+// separably: first along the height into tmp (len(rows) x width, overwritten), then the width.
+func resizePlane(src []float64, width int, rows, cols [][]areaWeight, tmp, dst []float64) {
+	outWidth := len(cols)
+	clear(tmp)
 	for i, rw := range rows {
 		out := tmp[i*width : (i+1)*width]
 		for _, r := range rw {
@@ -30,8 +37,7 @@ func ResizeArea(src []float64, height, width, outHeight, outWidth int) ([]float6
 			}
 		}
 	}
-	dst := make([]float64, outHeight*outWidth)
-	for i := range outHeight {
+	for i := range len(rows) {
 		in := tmp[i*width : (i+1)*width]
 		out := dst[i*outWidth : (i+1)*outWidth]
 		for j, cw := range cols {
@@ -42,7 +48,6 @@ func ResizeArea(src []float64, height, width, outHeight, outWidth int) ([]float6
 			out[j] = s
 		}
 	}
-	return dst, nil
 }
 
 // areaWeight is the share of source index src in an output index.
