@@ -62,7 +62,8 @@ type Input struct {
 // images as Xu et al.'s code does; without Whiten its output is mapped back to [0, 1]'s scale
 // (x * 0.5 + 0.5) before the model. With RandConv.Consistency > 0 the training graph runs the
 // model on three independently augmented views of the batch and adds the consistency loss (see
-// [RandConv]); the cross-entropy uses the first view's logits, which WrapModel returns.
+// [RandConv]), the three views passing through the model as one batch of three times the
+// size; the cross-entropy uses the first view's logits, which WrapModel returns.
 func WrapModel(base train.ModelFn, in Input) (train.ModelFn, error) {
 	if base == nil {
 		return nil, errors.New("dg: nil model function")
@@ -90,15 +91,23 @@ func WrapModel(base train.ModelFn, in Input) (train.ModelFn, error) {
 		if rc == nil || !scope.IsTraining(images.Graph()) {
 			return base(scope, toModel(x))
 		}
-		logits := base(scope, toModel(randConv(scope, x, *rc)))
-		if rc.Consistency > 0 {
-			views := []*Node{logits}
-			for range consistencyViews - 1 {
-				views = append(views, base(scope.ResetVisited(), toModel(randConv(scope, x, *rc))))
-			}
-			addConsistencyLoss(views, rc.Consistency)
+		if rc.Consistency <= 0 {
+			return base(scope, toModel(randConv(scope, x, *rc)))
 		}
-		return logits
+		// The views go through the model as one batch, as AugMix's code does (cheaper than
+		// three passes on the CPU); the logits are split back per view.
+		b := images.Shape().Dimensions[0]
+		views := make([]*Node, consistencyViews)
+		for i := range views {
+			views[i] = toModel(randConv(scope, x, *rc))
+		}
+		all := base(scope, Concatenate(views, 0))
+		logits := make([]*Node, consistencyViews)
+		for i := range logits {
+			logits[i] = Slice(all, AxisRange(i*b, (i+1)*b))
+		}
+		addConsistencyLoss(logits, rc.Consistency)
+		return logits[0]
 	}, nil
 }
 
