@@ -2,6 +2,7 @@ package nn
 
 import (
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's customary dot import.
 )
 
@@ -111,12 +112,7 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 		panicf("nn.Conv2D: a %dx%d kernel does not fit images %dx%d padded by %+v", kh, kw, h, w, pad)
 	}
 	if impl == convAuto {
-		impl = convIm2col
-		if !isGoBackend(x) {
-			impl = convNative
-		} else if kh*kw > 1 && c >= 32 {
-			impl = convTaps
-		}
+		impl = chooseConv(x, kh, kw, c)
 	}
 	if impl == convNative {
 		return Convolve(x, kernel).StridePerAxis(stride, stride).
@@ -163,8 +159,23 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 	}
 }
 
-// isGoBackend tells whether x's graph runs on GoMLX's pure-Go backend.
+// chooseConv picks the formulation of a kh x kw convolution of images x with c channels: im2col
+// on the pure-Go backend. The per-offset formulation (convTaps) is not used: its kh*kw
+// independent products make the backend's parallel executor run several matrix products at once,
+// and GoMLX v0.28.8's pure-Go backend deadlocks when all its workers wait in matrix products
+// (workerspool.Saturate called from a worker); it was not faster either.
+func chooseConv(x *Node, kh, kw, c int) convImpl {
+	switch {
+	case !isGoBackend(x):
+		return convNative
+	default:
+		return convIm2col
+	}
+}
+
+// isGoBackend tells whether x's graph runs on GoMLX's pure-Go backend (whose String is its
+// registered name, "go"; its Name is a description).
 func isGoBackend(x *Node) bool {
 	backend := x.Graph().Backend()
-	return backend == nil || backend.Name() == "go"
+	return backend == nil || backend.String() == gobackend.BackendName
 }

@@ -7,9 +7,7 @@
 // built with GOEXPERIMENT=simd. So:
 //
 //   - [Conv2D] is "im2col": the kh*kw shifted (strided) slices of the padded images concatenated
-//     on the channel axis and multiplied by the kernel reshaped to [kh*kw*in, out] in one product;
-//     for wide inputs (>= 32 channels) one product per window offset, summed, which avoids the
-//     concatenation.
+//     on the channel axis and multiplied by the kernel reshaped to [kh*kw*in, out] in one product.
 //   - [MatMul2D] is the product with a gradient graph laid out for the backend: GoMLX's own
 //     gradient of a . b with respect to b transposes both the (large) patch matrix and the incoming
 //     gradient; MatMul2D's transposes only the gradient.

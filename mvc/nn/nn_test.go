@@ -289,3 +289,21 @@ func TestAdaptiveAvgPool2D(t *testing.T) {
 	assertClose(t, "5->3", evalOnly(t, func(in []*Node) *Node { return AdaptiveAvgPool2D(in[0], 3, 1) }, x),
 		[]float32{0.5, 2, 3.5}, 1e-6)
 }
+
+// TestFastFormulationsOnGoBackend checks that, on the pure-Go backend, Conv2D and DepthwiseConv2D
+// do not fall back to the backend's slow native convolution.
+func TestFastFormulationsOnGoBackend(t *testing.T) {
+	backend := mvc.MustBackend()
+	if backend.String() != "go" {
+		t.Skipf("backend is %s", backend)
+	}
+	g := NewGraph(backend, "check")
+	defer g.Finalize()
+	x := Parameter(g, "x", shapes.Make(dtypes.Float32, 1, 8, 8, 3))
+	if impl := chooseConv(x, 3, 3, 3); impl == convNative {
+		t.Errorf("Conv2D uses the native convolution on the pure-Go backend")
+	}
+	if !isGoBackend(x) {
+		t.Errorf("isGoBackend is false on backend %s", backend)
+	}
+}
