@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's customary dot import.
+	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/mice2machines/mice2machines/mvc/nn"
@@ -222,6 +223,12 @@ func (b *builder) batchNorm(scope *model.Scope, x *Node, scale bool) *Node {
 
 // bn is batchNorm with a learned scale.
 func (b *builder) bn(scope *model.Scope, x *Node) *Node { return b.batchNorm(scope, x, true) }
+
+// dropout zeroes a fraction rate of x while training and scales the rest by 1/(1-rate) (GoMLX's
+// layers.DropoutStatic; the random numbers come from the store's seeded generator).
+func (b *builder) dropout(scope *model.Scope, x *Node, rate float64) *Node {
+	return layers.DropoutStatic(scope, x, rate)
+}
 
 func ones(g *Graph, shape shapes.Shape) *Node { return Ones(g, shape) }
 
