@@ -56,6 +56,9 @@ type Input struct {
 	// RandConv, when set, augments every training batch with a random convolution (evaluation
 	// sees the images unchanged).
 	RandConv *RandConv `json:"randconv,omitempty"`
+	// Resize is how images are brought to the model's size: [ResizeArea] (package data's area
+	// averaging, the default) or [ResizeBilinear] (PIL's bilinear filter, as torchvision).
+	Resize string `json:"resize,omitempty"`
 }
 
 // WrapModel puts in's whitening and RandConv in front of base. RandConv works on whitened

@@ -1,8 +1,10 @@
 package dg
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
@@ -12,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/data"
 )
 
 // refConvSame is a plain-Go k x k convolution (cross-correlation, as GoMLX's and PyTorch's)
@@ -311,4 +314,43 @@ func TestRandConvValidate(t *testing.T) {
 		t.Error(err)
 	}
 	_ = shapes.Make(dtypes.Float32)
+}
+
+// TestResizeBilinearPIL checks Pillow's bilinear resize on hand-computed cases: [0, 255] to 4
+// pixels is [0, 64, 191, 255] (centres 0.25, 0.75, 1.25, 1.75 in input pixels, windows cut at
+// the borders), back to 2 pixels the first is (0 x 0.75 + 64 x 0.75 + 191 x 0.25) / 1.75 = 54.7
+// -> 55; a constant image stays constant; rows are resized like columns.
+func TestResizeBilinearPIL(t *testing.T) {
+	row := &data.Dataset{Name: "row", N: 1, Height: 1, Width: 2, Channels: 1, Pixels: []uint8{0, 255}, Labels: []int{0}, ClassNames: []string{"a"}}
+	up, err := ResizeBilinearPIL(row, 1, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(up.Pixels); got != "[0 64 191 255]" {
+		t.Fatalf("[0 255] -> 4 pixels: %s, want [0 64 191 255]", got)
+	}
+	down, _ := ResizeBilinearPIL(up, 1, 2)
+	if down.Pixels[0] != 55 || down.Pixels[1] != 200 {
+		t.Fatalf("[0 64 191 255] -> 2 pixels: %v, want [55 200]", down.Pixels)
+	}
+	col := &data.Dataset{Name: "col", N: 1, Height: 2, Width: 1, Channels: 1, Pixels: []uint8{0, 255}, Labels: []int{0}, ClassNames: []string{"a"}}
+	if c, _ := ResizeBilinearPIL(col, 4, 1); fmt.Sprint(c.Pixels) != "[0 64 191 255]" {
+		t.Fatalf("column: %v", c.Pixels)
+	}
+	flat := &data.Dataset{Name: "flat", N: 2, Height: 5, Width: 3, Channels: 3, Pixels: make([]uint8, 2*5*3*3), Labels: []int{0, 0}, ClassNames: []string{"a"}}
+	for i := range flat.Pixels {
+		flat.Pixels[i] = 77
+	}
+	f, _ := ResizeBilinearPIL(flat, 32, 32)
+	for _, v := range f.Pixels {
+		if v != 77 {
+			t.Fatalf("a constant image changed: %d", v)
+		}
+	}
+	if f.N != 2 || f.Height != 32 || len(f.Pixels) != 2*32*32*3 || !strings.Contains(f.Provenance, "bilinear") {
+		t.Fatalf("resized dataset %+v", f)
+	}
+	if _, err := ResizeBilinearPIL(flat, 0, 3); err == nil {
+		t.Fatal("size 0 accepted")
+	}
 }

@@ -114,6 +114,9 @@ func (s RunSpec) Validate() error {
 			return errors.Errorf("dg: run %s: unknown target domain %q", s.Label(), t)
 		}
 	}
+	if s.Input.Resize != ResizeArea && s.Input.Resize != ResizeBilinear {
+		return errors.Errorf("dg: run %s: resize %q: want %q (area) or %q", s.Label(), s.Input.Resize, ResizeArea, ResizeBilinear)
+	}
 	if s.Input.RandConv != nil {
 		return s.Input.RandConv.Validate()
 	}

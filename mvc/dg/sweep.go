@@ -229,7 +229,7 @@ func (s *Sweep) sourceData(spec RunSpec) (trainSet, val *data.Dataset, info Sour
 		}
 		n = t.TrainImages + t.ValidationImages
 	}
-	all, err := s.Data.Load(spec.Source, "train", n, spec.DataSeed)
+	all, err := s.load(spec, spec.Source, "train", n)
 	if err != nil {
 		return nil, nil, info, errors.Wrapf(err, "dg: source %s", spec.Source)
 	}
@@ -260,6 +260,15 @@ func (s *Sweep) sourceData(spec RunSpec) (trainSet, val *data.Dataset, info Sour
 	}
 	info.Domain, info.TrainImages, info.ValidationImages, info.Provenance = spec.Source, trainSet.N, val.N, all.Provenance
 	return trainSet, val, info, nil
+}
+
+// load loads a split and applies the spec's resize method ([Input].Resize).
+func (s *Sweep) load(spec RunSpec, domain, split string, n int) (*data.Dataset, error) {
+	d, err := s.Data.Load(domain, split, n, spec.DataSeed)
+	if err != nil || spec.Input.Resize != ResizeBilinear {
+		return d, err
+	}
+	return ResizeBilinearPIL(d, spec.Model.Size, spec.Model.Size)
 }
 
 // initPath resolves a spec's Init against InitRoot.
@@ -345,7 +354,7 @@ func (s *Sweep) runOne(ctx context.Context, spec RunSpec) (*RunResult, error) {
 		batch = train.DefaultBatchSize
 	}
 	for _, target := range spec.Targets {
-		test, err := s.Data.Load(target, "test", t.TestImages, spec.DataSeed)
+		test, err := s.load(spec, target, "test", t.TestImages)
 		if err != nil {
 			return nil, errors.Wrapf(err, "dg: target %s", target)
 		}
