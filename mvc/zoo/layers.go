@@ -55,6 +55,16 @@ func (b *builder) ch(c int) int {
 	return max(1, int(math.Round(float64(c)*b.cfg.Width)))
 }
 
+// makeDivisible rounds v to the nearest multiple of divisor, at least divisor and never below 90%
+// of v: Keras' _make_divisible (MobileNetV2, EfficientNet).
+func makeDivisible(v float64, divisor int) int {
+	n := max(divisor, int(v+float64(divisor)/2)/divisor*divisor)
+	if float64(n) < 0.9*v {
+		n += divisor
+	}
+	return n
+}
+
 // initializer returns the variable initializer of the given kind for scope's store.
 func (b *builder) initializer(scope *model.Scope, kind initKind) model.VariableInitializer {
 	store := scope.Store()
@@ -232,7 +242,8 @@ func (b *builder) dropout(scope *model.Scope, x *Node, rate float64) *Node {
 
 func ones(g *Graph, shape shapes.Shape) *Node { return Ones(g, shape) }
 
-func relu(x *Node) *Node { return MaxScalar(x, 0) }
+func relu(x *Node) *Node  { return MaxScalar(x, 0) }
+func relu6(x *Node) *Node { return MinScalar(MaxScalar(x, 0), 6) }
 
 // flatten reshapes x [batch, ...] to [batch, features].
 func flatten(x *Node) *Node {
