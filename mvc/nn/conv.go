@@ -118,8 +118,15 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 		return Convolve(x, kernel).StridePerAxis(stride, stride).
 			PaddingPerDim([][2]int{{pad.Top, pad.Bottom}, {pad.Left, pad.Right}}).Done()
 	}
-	xp := padImages(x, pad, 0)
 	n := b * ho * wo
+	if impl == convIm2col && stride == kh && stride == kw && pad.IsZero() && h == ho*kh && w == wo*kw {
+		// Non-overlapping windows tiling the image (patch embeddings): the patches are a
+		// reshape and one transposition, [b, ho, kh, wo, kw, c] -> [b, ho, wo, kh, kw, c].
+		patches := TransposeAllAxes(Reshape(x, b, ho, kh, wo, kw, c), 0, 1, 3, 2, 4, 5)
+		out := MatMul2D(Reshape(patches, n, kh*kw*c), Reshape(kernel, kh*kw*c, cout))
+		return Reshape(out, b, ho, wo, cout)
+	}
+	xp := padImages(x, pad, 0)
 	switch impl {
 	case convTaps:
 		var out *Node

@@ -120,6 +120,12 @@ func TestConv2DAgainstConvolve(t *testing.T) {
 // backend (12x12 images, 6x6 kernel), so it cannot be the reference.
 func TestConv2DPatchifyGradient(t *testing.T) {
 	x, k := randomTensor(7, 1, 12, 12, 3), randomTensor(107, 6, 6, 3, 2)
+	// The patchify formulation (reshape and transpose) against the general im2col (slices).
+	got := valueAndGrads(t, func(in []*Node) *Node { return conv2D(in[0], in[1], 6, Valid, convIm2col) }, x, k)
+	want := valueAndGrads(t, func(in []*Node) *Node { return conv2D(in[0], in[1], 6, Valid, convIm2colAutodiff) }, x, k)
+	for i := range got {
+		assertClose(t, fmt.Sprintf("patchify output %d", i), got[i], want[i], 1e-5)
+	}
 	for _, impl := range []convImpl{convIm2col, convTaps} {
 		f := func(in []*Node) *Node { return conv2D(in[0], in[1], 6, Valid, impl) }
 		checkNumericGradient(t, fmt.Sprintf("patchify impl %d", impl), f, []*tensors.Tensor{x, k}, 0, []int{0, 1, 50, 431})
