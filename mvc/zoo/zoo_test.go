@@ -36,6 +36,21 @@ var publishedParams = map[string]float64{
 	"digitnet":       5562216,
 }
 
+// TestNames checks that the registry holds the paper's 13 architectures under the names.
+func TestNames(t *testing.T) {
+	want := []string{"alexnet", "densenet121", "digitnet", "efficientnetb0", "inceptionv3", "mobilenetv2",
+		"nasnetmobile", "resnet18", "resnet50v2", "shufflenetv2", "vgg19", "vit", "xception"}
+	got := Names()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Names() = %v, want %v", got, want)
+	}
+	for _, name := range want {
+		if d, err := Describe(name); err != nil || d == "" {
+			t.Errorf("Describe(%q) = %q, %v", name, d, err)
+		}
+	}
+}
+
 func TestParameterCountsMatchPublished(t *testing.T) {
 	for _, name := range Names() {
 		want, ok := publishedParams[name]
