@@ -57,6 +57,15 @@ func window(xp *Node, i, j, ho, wo, stride int) *Node {
 	if i == 0 && j == 0 && stride == 1 && xp.Shape().Dimensions[1] == ho && xp.Shape().Dimensions[2] == wo {
 		return xp
 	}
+	if stride == 1 {
+		// On the view [batch, hp, wp*channels] the slice copies runs of wo*channels contiguous
+		// values: the backend's Slice loop (one element at a time, with per-axis bookkeeping)
+		// then spends much less time on its bookkeeping than on rank-4 windows.
+		d := xp.Shape().Dimensions
+		c := d[3]
+		flat := Reshape(xp, d[0], d[1], d[2]*c)
+		return Reshape(Slice(flat, AxisRange(), AxisRange(i, i+ho), AxisRange(j*c, (j+wo)*c)), d[0], ho, wo, c)
+	}
 	return Slice(xp, AxisRange(), axisWindow(i, ho, stride), axisWindow(j, wo, stride), AxisRange())
 }
 

@@ -80,11 +80,14 @@ func compareWithNative(t *testing.T, name string, ours, native func(in []*Node) 
 }
 
 func TestMatMul2D(t *testing.T) {
-	a, b := randomTensor(1, 7, 5), randomTensor(2, 5, 3)
-	compareWithNative(t, "MatMul2D",
-		func(in []*Node) *Node { return MatMul2D(in[0], in[1]) },
-		func(in []*Node) *Node { return DotGeneral(in[0], []int{1}, nil, in[1], []int{0}, nil) },
-		a, b)
+	// Both layouts of the weight gradient: k > m and k < m.
+	for _, dims := range [][3]int{{7, 5, 3}, {7, 3, 5}} {
+		a, b := randomTensor(1, dims[0], dims[1]), randomTensor(2, dims[1], dims[2])
+		compareWithNative(t, fmt.Sprintf("MatMul2D %v", dims),
+			func(in []*Node) *Node { return MatMul2D(in[0], in[1]) },
+			func(in []*Node) *Node { return DotGeneral(in[0], []int{1}, nil, in[1], []int{0}, nil) },
+			a, b)
+	}
 }
 
 func TestConv2DAgainstConvolve(t *testing.T) {
@@ -312,4 +315,27 @@ func TestFastFormulationsOnGoBackend(t *testing.T) {
 	if !isGoBackend(x) {
 		t.Errorf("isGoBackend is false on backend %s", backend)
 	}
+}
+
+func TestRelu(t *testing.T) {
+	x := randomTensor(3, 4, 5, 6)
+	compareWithNative(t, "Relu",
+		func(in []*Node) *Node { return Relu(in[0]) },
+		func(in []*Node) *Node { return Max(in[0], ZerosLike(in[0])) }, x)
+}
+
+// TestMatMul2DInsideLargerGraph checks the custom gradients when the product's inputs and output
+// are shared with other parts of the graph, and when two products are chained.
+func TestMatMul2DInsideLargerGraph(t *testing.T) {
+	a, b, c := randomTensor(1, 6, 4), randomTensor(2, 4, 5), randomTensor(3, 5, 3)
+	compareWithNative(t, "chained MatMul2D",
+		func(in []*Node) *Node {
+			ab := MatMul2D(in[0], in[1])
+			return Add(MatMul2D(Relu(ab), in[2]), MatMul2D(MulScalar(in[0], 2), Slice(MatMul2D(in[1], in[2]), AxisRange(), AxisRange())))
+		},
+		func(in []*Node) *Node {
+			dot := func(x, y *Node) *Node { return DotGeneral(x, []int{1}, nil, y, []int{0}, nil) }
+			ab := dot(in[0], in[1])
+			return Add(dot(Max(ab, ZerosLike(ab)), in[2]), dot(MulScalar(in[0], 2), dot(in[1], in[2])))
+		}, a, b, c)
 }

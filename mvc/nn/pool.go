@@ -57,7 +57,7 @@ func pool2D(op string, x *Node, k, stride int, pad Padding, isMax, countPadding 
 		// Tiling windows: [b, ho, k, wo, k, c] reduced over the window axes.
 		t := Reshape(x, b, ho, k, wo, k, c)
 		if isMax {
-			return ReduceMax(t, 2, 4)
+			return tiledMax(t)
 		}
 		return ReduceMean(t, 2, 4)
 	}
@@ -117,4 +117,22 @@ func inverseCounts(h, w, k, stride int, pad Padding, ho, wo int) *tensors.Tensor
 		}
 	}
 	return tensors.FromFlatDataAndDimensions(v, 1, ho, wo, 1)
+}
+
+// tiledMax reduces t [b, ho, k, wo, k, c] over its window axes 2 and 4 with a cheap gradient:
+// dt = dy (broadcast) where t equals the window's maximum, else 0; ties all receive it, as with
+// GoMLX's ReduceMax gradient, which costs two more passes (Sign twice).
+func tiledMax(t *Node) *Node {
+	d := t.Shape().Dimensions
+	kept := []int{d[0], d[1], 1, d[3], 1, d[5]}
+	var dy, y *Node
+	ti := IdentityWithCustomGradient(t, func(x, _ *Node) *Node {
+		atMax := ConvertDType(Equal(x, Reshape(y, kept...)), x.DType())
+		return Mul(atMax, Reshape(dy, kept...))
+	})
+	y = IdentityWithCustomGradient(ReduceMax(ti, 2, 4), func(_, v *Node) *Node {
+		dy = v
+		return v
+	})
+	return y
 }

@@ -34,14 +34,12 @@ func init() {
 // multiplies the filters and the fully connected units.
 func buildAlexNet(b *builder, scope *model.Scope, x *Node) *Node {
 	b.init = initTorchDefault
-	x = relu(b.conv(scope.In("conv1"), x, b.ch(64), 11, 11, 4, nn.Symmetric(2), true))
-	x = nn.MaxPool2D(x, 3, 2, nn.Valid)
-	x = relu(b.conv(scope.In("conv2"), x, b.ch(192), 5, 5, 1, nn.Symmetric(2), true))
-	x = nn.MaxPool2D(x, 3, 2, nn.Valid)
+	// ReLU then max pool is computed as max pool then ReLU (same values and gradients).
+	x = maxPoolRelu(b.conv(scope.In("conv1"), x, b.ch(64), 11, 11, 4, nn.Symmetric(2), true), 3, 2, nn.Valid)
+	x = maxPoolRelu(b.conv(scope.In("conv2"), x, b.ch(192), 5, 5, 1, nn.Symmetric(2), true), 3, 2, nn.Valid)
 	x = relu(b.conv(scope.In("conv3"), x, b.ch(384), 3, 3, 1, nn.Symmetric(1), true))
 	x = relu(b.conv(scope.In("conv4"), x, b.ch(256), 3, 3, 1, nn.Symmetric(1), true))
-	x = relu(b.conv(scope.In("conv5"), x, b.ch(256), 3, 3, 1, nn.Symmetric(1), true))
-	x = nn.MaxPool2D(x, 3, 2, nn.Valid)
+	x = maxPoolRelu(b.conv(scope.In("conv5"), x, b.ch(256), 3, 3, 1, nn.Symmetric(1), true), 3, 2, nn.Valid)
 	x = flatten(nn.AdaptiveAvgPool2D(x, 6, 6))
 	x = b.dropout(scope.In("dropout1"), x, 0.5)
 	x = relu(b.dense(scope.In("fc6"), x, b.ch(4096), true))

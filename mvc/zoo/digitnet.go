@@ -30,10 +30,8 @@ func init() {
 // layer's channels and units.
 func buildDigitNet(b *builder, scope *model.Scope, x *Node) *Node {
 	b.init = initTorchDefault
-	x = relu(b.conv(scope.In("conv1"), x, b.ch(64), 5, 5, 1, nn.Valid, true))
-	x = nn.MaxPool2D(x, 2, 2, nn.Valid)
-	x = relu(b.conv(scope.In("conv2"), x, b.ch(128), 5, 5, 1, nn.Valid, true))
-	x = nn.MaxPool2D(x, 2, 2, nn.Valid)
+	x = maxPoolRelu(b.conv(scope.In("conv1"), x, b.ch(64), 5, 5, 1, nn.Valid, true), 2, 2, nn.Valid)
+	x = maxPoolRelu(b.conv(scope.In("conv2"), x, b.ch(128), 5, 5, 1, nn.Valid, true), 2, 2, nn.Valid)
 	x = flatten(x)
 	x = relu(b.dense(scope.In("fc1"), x, b.ch(1024), true))
 	x = relu(b.dense(scope.In("fc2"), x, b.ch(1024), true))

@@ -242,8 +242,16 @@ func (b *builder) dropout(scope *model.Scope, x *Node, rate float64) *Node {
 
 func ones(g *Graph, shape shapes.Shape) *Node { return Ones(g, shape) }
 
-func relu(x *Node) *Node  { return MaxScalar(x, 0) }
+func relu(x *Node) *Node  { return nn.Relu(x) }
 func relu6(x *Node) *Node { return MinScalar(MaxScalar(x, 0), 6) }
+
+// maxPoolRelu is ReLU followed by max pooling, computed as max pooling followed by ReLU: the
+// same values and gradients (ReLU is monotone, so the window maximum of ReLU(x) is ReLU of the
+// window maximum, and both give no gradient to windows whose maximum is not positive), with the
+// ReLU on the pooled, smaller tensor.
+func maxPoolRelu(x *Node, k, stride int, pad nn.Padding) *Node {
+	return relu(nn.MaxPool2D(x, k, stride, pad))
+}
 
 // flatten reshapes x [batch, ...] to [batch, features].
 func flatten(x *Node) *Node {

@@ -34,9 +34,12 @@ func buildVGG19(b *builder, scope *model.Scope, x *Node) *Node {
 	for block, spec := range []struct{ convs, filters int }{{2, 64}, {2, 128}, {4, 256}, {4, 512}, {4, 512}} {
 		for i := range spec.convs {
 			s := scope.In("block%d_conv%d", block+1, i+1)
-			x = relu(b.conv(s, x, b.ch(spec.filters), 3, 3, 1, same(x, 3, 3, 1), true))
+			x = b.conv(s, x, b.ch(spec.filters), 3, 3, 1, same(x, 3, 3, 1), true)
+			if i < spec.convs-1 {
+				x = relu(x)
+			}
 		}
-		x = nn.MaxPool2D(x, 2, 2, nn.Valid)
+		x = maxPoolRelu(x, 2, 2, nn.Valid) // ReLU then max pool, computed in the cheaper order.
 	}
 	x = flatten(x)
 	x = relu(b.dense(scope.In("fc1"), x, b.ch(4096), true))
