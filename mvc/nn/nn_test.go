@@ -339,3 +339,30 @@ func TestMatMul2DInsideLargerGraph(t *testing.T) {
 			return Add(dot(Max(ab, ZerosLike(ab)), in[2]), dot(MulScalar(in[0], 2), dot(in[1], in[2])))
 		}, a, b, c)
 }
+
+func TestBatchNormTrain(t *testing.T) {
+	const eps = 1e-3
+	x, gamma, beta := randomTensor(1, 3, 4, 5, 6), randomTensor(2, 6), randomTensor(3, 6)
+	plain := func(in []*Node, withGamma bool) *Node {
+		mean := ReduceAndKeep(in[0], ReduceMean, 0, 1, 2)
+		xc := Sub(in[0], mean)
+		variance := ReduceAndKeep(Square(xc), ReduceMean, 0, 1, 2)
+		y := Div(xc, Sqrt(AddScalar(variance, eps)))
+		if withGamma {
+			y = Mul(y, Reshape(in[1], 1, 1, 1, 6))
+		}
+		return Add(y, Reshape(in[2], 1, 1, 1, 6))
+	}
+	compareWithNative(t, "BatchNormTrain",
+		func(in []*Node) *Node { y, _, _ := BatchNormTrain(in[0], in[1], in[2], eps); return y },
+		func(in []*Node) *Node { return plain(in, true) }, x, gamma, beta)
+	compareWithNative(t, "BatchNormTrain without scale",
+		func(in []*Node) *Node { y, _, _ := BatchNormTrain(in[0], nil, in[2], eps); return Add(y, ReduceAllSum(MulScalar(in[1], 0))) },
+		func(in []*Node) *Node { return Add(plain(in, false), ReduceAllSum(MulScalar(in[1], 0))) }, x, gamma, beta)
+	// Inference with the batch's own statistics equals training.
+	got := evalOnly(t, func(in []*Node) *Node {
+		_, mean, variance := BatchNormTrain(in[0], in[1], in[2], eps)
+		return BatchNormInference(in[0], in[1], in[2], mean, variance, eps)
+	}, x, gamma, beta)
+	assertClose(t, "inference with batch statistics", got, evalOnly(t, func(in []*Node) *Node { return plain(in, true) }, x, gamma, beta), 1e-5)
+}

@@ -183,21 +183,15 @@ func (b *builder) dense(scope *model.Scope, x *Node, units int, bias bool) *Node
 // batchNorm is batch normalization over the last axis (Ioffe and Szegedy 2015) with the family's
 // epsilon and momentum: variables "gamma" (when scale), "beta", and the non-trainable
 // "moving_mean" and "moving_variance" (Keras' four weights). Training (the store's IsTraining)
-// normalizes with the batch statistics, differentiating through them (the exact BatchNorm
-// gradient, unlike GoMLX's layer, whose trainable path on this backend treats them as constants),
-// and updates the moving averages with the unbiased batch variance; inference uses the moving
-// averages.
+// normalizes with the batch statistics with the exact gradient through them (nn.BatchNormTrain;
+// GoMLX's own layer, on this backend, trains only with UseBackendInference(false), whose gradient
+// treats them as constants) and updates the moving averages with the unbiased batch variance;
+// inference uses the moving averages.
 func (b *builder) batchNorm(scope *model.Scope, x *Node, scale bool) *Node {
 	dims := x.Shape().Dimensions
 	c := dims[len(dims)-1]
-	axes := make([]int, len(dims)-1)
-	count := 1
-	for i := range axes {
-		axes[i] = i
-		count *= dims[i]
-	}
+	count := x.Shape().Size() / c
 	vshape := shapes.Make(x.DType(), c)
-	rank := len(dims)
 	var gamma *Node
 	if scale {
 		gamma = scope.WithInitializer(ones).VariableWithShape("gamma", vshape).NodeValue(b.g)
@@ -206,28 +200,16 @@ func (b *builder) batchNorm(scope *model.Scope, x *Node, scale bool) *Node {
 	meanVar := scope.WithInitializer(Zeros).VariableWithShape("moving_mean", vshape).SetTrainable(false)
 	varVar := scope.WithInitializer(ones).VariableWithShape("moving_variance", vshape).SetTrainable(false)
 	if !scope.IsTraining(b.g) {
-		a := Rsqrt(AddScalar(varVar.NodeValue(b.g), b.bnEps))
-		if gamma != nil {
-			a = Mul(a, gamma)
-		}
-		shift := Sub(beta, Mul(meanVar.NodeValue(b.g), a))
-		return Add(Mul(x, lastAxis(a, rank)), lastAxis(shift, rank))
+		return nn.BatchNormInference(x, gamma, beta, meanVar.NodeValue(b.g), varVar.NodeValue(b.g), b.bnEps)
 	}
-	mean := ReduceMean(x, axes...)
-	centered := Sub(x, lastAxis(mean, rank))
-	variance := ReduceMean(Square(centered), axes...)
-	a := Rsqrt(AddScalar(variance, b.bnEps))
-	if gamma != nil {
-		a = Mul(a, gamma)
-	}
-	y := Add(Mul(centered, lastAxis(a, rank)), lastAxis(beta, rank))
+	y, mean, variance := nn.BatchNormTrain(x, gamma, beta, b.bnEps)
 	m := b.bnMomentum
 	unbiased := variance
 	if count > 1 {
 		unbiased = MulScalar(variance, float64(count)/float64(count-1))
 	}
-	meanVar.SetNodeValue(Add(MulScalar(meanVar.NodeValue(b.g), m), MulScalar(StopGradient(mean), 1-m)))
-	varVar.SetNodeValue(Add(MulScalar(varVar.NodeValue(b.g), m), MulScalar(StopGradient(unbiased), 1-m)))
+	meanVar.SetNodeValue(Add(MulScalar(meanVar.NodeValue(b.g), m), MulScalar(mean, 1-m)))
+	varVar.SetNodeValue(Add(MulScalar(varVar.NodeValue(b.g), m), MulScalar(unbiased, 1-m)))
 	return y
 }
 

@@ -109,6 +109,6 @@ func (b *builder) layerNorm(scope *model.Scope, x *Node, eps float64) *Node {
 	mean := ReduceAndKeep(x, ReduceMean, -1)
 	centered := Sub(x, mean)
 	variance := ReduceAndKeep(Square(centered), ReduceMean, -1)
-	y := Mul(centered, Rsqrt(AddScalar(variance, eps)))
+	y := Div(centered, Sqrt(AddScalar(variance, eps)))
 	return Add(Mul(y, lastAxis(gamma, rank)), lastAxis(beta, rank))
 }

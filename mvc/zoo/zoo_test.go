@@ -129,6 +129,68 @@ func TestQuickModelsBuildWithAndWithoutNeuRN(t *testing.T) {
 	}
 }
 
+// TestEveryModelTrains runs one training step (GoMLX's trainer, Adam) of every architecture at its
+// quick configuration with NeuRN on a batch of 4 random images: the training graph (batch
+// statistics, moving averages, dropout, every gradient) builds and runs, the loss is finite and
+// some weights change.
+func TestEveryModelTrains(t *testing.T) {
+	const batch = 4
+	for _, name := range Names() {
+		cfg, err := QuickConfig(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.NeuRN = true
+		m, err := New(name, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, err := m.NewStore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		trainer := train.NewTrainer(mvc.MustBackend(), store, m.Logits,
+			loss.SparseCategoricalCrossEntropyLogits, optimizer.Adam().LearningRate(1e-3).Done(), nil, nil)
+		rng := rand.New(rand.NewPCG(7, 8))
+		pixels := make([]float32, batch*32*32*3)
+		for i := range pixels {
+			pixels[i] = rng.Float32()
+		}
+		labels := []int32{0, 1, 2, 3}
+		step := func() float32 {
+			metrics, err := trainer.TrainStep(train.Batch{
+				Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(pixels, batch, 32, 32, 3)},
+				Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, batch, 1)},
+			})
+			if err != nil {
+				t.Fatalf("%s: %v", m, err)
+			}
+			return tensors.ToScalar[float32](metrics[0])
+		}
+		first := step()
+		kernel := m.FirstConvVariable(store, "/")
+		if kernel == nil {
+			t.Fatalf("%s: first convolution variable %q not in the store", m, m.FirstConvPath())
+		}
+		before := tensors.MustCopyFlatData[float32](kernel.MustValue())
+		second := step()
+		after := tensors.MustCopyFlatData[float32](kernel.MustValue())
+		if math.IsNaN(float64(first)) || math.IsNaN(float64(second)) || math.IsInf(float64(second), 0) {
+			t.Errorf("%s: losses %g, %g", m, first, second)
+		}
+		changed := false
+		for i := range before {
+			if before[i] != after[i] {
+				changed = true
+				break
+			}
+		}
+		if !changed {
+			t.Errorf("%s: a training step left the first convolution's kernel unchanged", m)
+		}
+	}
+}
+
 func TestBadConfigs(t *testing.T) {
 	good, err := QuickConfig("digitnet")
 	if err != nil {
