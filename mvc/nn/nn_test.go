@@ -357,7 +357,10 @@ func TestBatchNormTrain(t *testing.T) {
 		func(in []*Node) *Node { y, _, _ := BatchNormTrain(in[0], in[1], in[2], eps); return y },
 		func(in []*Node) *Node { return plain(in, true) }, x, gamma, beta)
 	compareWithNative(t, "BatchNormTrain without scale",
-		func(in []*Node) *Node { y, _, _ := BatchNormTrain(in[0], nil, in[2], eps); return Add(y, ReduceAllSum(MulScalar(in[1], 0))) },
+		func(in []*Node) *Node {
+			y, _, _ := BatchNormTrain(in[0], nil, in[2], eps)
+			return Add(y, ReduceAllSum(MulScalar(in[1], 0)))
+		},
 		func(in []*Node) *Node { return Add(plain(in, false), ReduceAllSum(MulScalar(in[1], 0))) }, x, gamma, beta)
 	// Inference with the batch's own statistics equals training.
 	got := evalOnly(t, func(in []*Node) *Node {
