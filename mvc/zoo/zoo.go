@@ -150,17 +150,24 @@ func FullConfig(name string) (Config, error) {
 
 // Validate checks the configuration's fields.
 func (c Config) Validate() error {
+	if err := c.validate(); err != nil {
+		return errors.WithMessage(err, "zoo")
+	}
+	return nil
+}
+
+func (c Config) validate() error {
 	switch {
 	case c.Classes < 2:
-		return errors.Errorf("zoo: Classes must be >= 2, got %d", c.Classes)
+		return errors.Errorf("Classes must be >= 2, got %d", c.Classes)
 	case c.InputSize < 1:
-		return errors.Errorf("zoo: InputSize must be >= 1, got %d", c.InputSize)
+		return errors.Errorf("InputSize must be >= 1, got %d", c.InputSize)
 	case c.Channels < 1:
-		return errors.Errorf("zoo: Channels must be >= 1, got %d", c.Channels)
+		return errors.Errorf("Channels must be >= 1, got %d", c.Channels)
 	case !(c.Width > 0) || math.IsInf(c.Width, 0):
-		return errors.Errorf("zoo: Width must be a positive number, got %g", c.Width)
+		return errors.Errorf("Width must be a positive number, got %g", c.Width)
 	case c.NeuRNKernel < 0 || (c.NeuRNKernel > 0 && c.NeuRNKernel%2 == 0):
-		return errors.Errorf("zoo: NeuRNKernel must be odd and >= 1 (or 0 for the default %d), got %d",
+		return errors.Errorf("NeuRNKernel must be odd and >= 1 (or 0 for the default %d), got %d",
 			neurn.DefaultKernelSize, c.NeuRNKernel)
 	}
 	return nil
@@ -175,7 +182,7 @@ func New(name string, cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.validate(); err != nil {
 		return nil, errors.WithMessagef(err, "zoo: model %s", s.name)
 	}
 	if cfg.NeuRNKernel == 0 {
