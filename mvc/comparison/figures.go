@@ -1,0 +1,403 @@
+package comparison
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/pkg/errors"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/allen"
+	"github.com/mice2machines/mice2machines/mvc/compare"
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/plots"
+)
+
+// Figure names (files in figures/, PNG and SVG).
+const (
+	Fig2A = "fig2a_rmse_neurn_vs_base"
+	Fig2B = "fig2b_rmse_heatmap"
+	Fig3  = "fig3_kde"
+	FigS4 = "s4_overlay_visal"
+	FigS5 = "s5_overlay_vispm"
+)
+
+// CaptionsFile is the file, beside the figures, holding every comparison figure's caption.
+const CaptionsFile = "compare_captions.md"
+
+// kernelWords says in a caption what the kernels are.
+func (r *Result) kernelWords() string {
+	trained, untrained := 0, 0
+	for _, k := range r.Models {
+		if k.Trained {
+			trained++
+		} else {
+			untrained++
+		}
+	}
+	switch {
+	case trained == 0:
+		w := "untrained (initial) kernels: no CIFAR-27 checkpoint was found, so every model's first-convolution kernels are its seeded initial weights, not trained ones"
+		if r.identicalPairs() {
+			w += "; NeuRN has no weights and both variants are seeded alike, so each model's initial kernels are identical with and without NeuRN and the NeuRN - base differences are 0 by construction"
+		}
+		return w
+	case untrained == 0:
+		return "first-convolution kernels fine-tuned on CIFAR-27"
+	default:
+		return fmt.Sprintf("%d models with kernels fine-tuned on CIFAR-27 and %d with untrained (initial) kernels (no checkpoint): %s", trained, untrained, r.KernelSources())
+	}
+}
+
+func (r *Result) statsWords() string {
+	t := r.Table
+	return fmt.Sprintf("Statistics: percentile bootstrap %.0f%% confidence intervals (%d resamples of cells and kernels, seed %d); NeuRN vs base: paired sign-flip permutation test over cells (%d permutations, seed %d), Holm-adjusted per architecture and level.",
+		100*t.Level, t.Resamples, t.BootstrapSeed, t.Permutations, t.PermutationSeed)
+}
+
+func (r *Result) dataWords() string {
+	return fmt.Sprintf("Data: %s; %d cells read, %d selected (%s).", r.Data, r.AllCells, len(r.Cells), joinNotes(r.NeuralNotes))
+}
+
+func joinNotes(n []string) string {
+	out := ""
+	for i, s := range n {
+		if i > 0 {
+			out += "; "
+		}
+		out += s
+	}
+	return out
+}
+
+// identicalPairs tells whether every architecture with both variants has identical kernels in both.
+func (r *Result) identicalPairs() bool {
+	found := false
+	for _, b := range r.Models {
+		for _, n := range r.Models {
+			if b.NeuRN || !n.NeuRN || n.Name != b.Name {
+				continue
+			}
+			found = true
+			if len(b.All) != len(n.All) {
+				return false
+			}
+			for i := range b.All {
+				if !slices.Equal(b.All[i].Values, n.All[i].Values) {
+					return false
+				}
+			}
+		}
+	}
+	return found
+}
+
+// pair returns the base and NeuRN kernels of the first architecture that has both.
+func (r *Result) pair() (base, neurn *Kernels) {
+	for _, b := range r.Models {
+		if b.NeuRN {
+			continue
+		}
+		for _, n := range r.Models {
+			if n.NeuRN && n.Name == b.Name {
+				return b, n
+			}
+		}
+	}
+	return nil, nil
+}
+
+// bestKernel returns the kernel of ks nearest the cell's map by Eq. 1 (lowest RMSE).
+func bestKernel(cell compare.Map, ks []compare.Map) (compare.Map, float64, error) {
+	best, bestR := -1, math.Inf(1)
+	for i, k := range ks {
+		v, err := compare.RMSE(k, cell)
+		if err != nil {
+			return compare.Map{}, 0, err
+		}
+		if v < bestR {
+			best, bestR = i, v
+		}
+	}
+	if best < 0 {
+		return compare.Map{}, 0, errors.New("no kernels")
+	}
+	return ks[best], bestR, nil
+}
+
+// SaveFigures saves the results table (compare.DefaultTableName, CSV + JSON), Figures 2A, 2B, 3,
+// S4 and S5 and their captions ([CaptionsFile]) into dir, returning the paths written. Figures S4/S5 are skipped (with a note in
+// the returned messages) when no selected cell is in VISal or VISpm.
+func SaveFigures(r *Result, dir string) (paths, notes []string, err error) {
+	saved, err := r.Table.Save(dir, compare.DefaultTableName)
+	paths = append(paths, saved...)
+	if err != nil {
+		return paths, notes, err
+	}
+	var captions strings.Builder
+	captions.WriteString("# Captions of the comparison figures\n\nWritten by mvc compare / mvc reproduce with the figures.\n")
+	save := func(fig *plots.Figure, name string) error {
+		p, err := fig.Save(dir, name)
+		paths = append(paths, p...)
+		fmt.Fprintf(&captions, "\n## %s\n\n%s\n", name, fig.Caption)
+		return err
+	}
+	defer func() {
+		if err != nil {
+			return
+		}
+		path := filepath.Join(dir, CaptionsFile)
+		err = mvc.WriteFileAtomic(path, func(f *os.File) error {
+			_, err := f.WriteString(captions.String())
+			return err
+		})
+		if err == nil {
+			paths = append(paths, path)
+		}
+	}()
+	common := r.dataWords() + " Kernels: " + r.kernelWords() + ". " + r.statsWords()
+	fig, err := plots.RMSENeuRNVsBase(r.Table, "Figure 2A: for each architecture compared with and without NeuRN and each Cre line (genotype), "+
+		"the mean RMSE (Eq. 1) between the line's selected cells and the model's selected kernels, without NeuRN (x) and with NeuRN (y); "+
+		"error bars are the bootstrap CIs of each mean, the dashed line is y = x (below it NeuRN is more similar); the legend gives the "+
+		"Holm-adjusted permutation p of the NeuRN - base difference pooled over architectures. "+common)
+	if err == nil {
+		err = save(fig, Fig2A)
+	}
+	if err != nil {
+		return paths, notes, err
+	}
+	fig, err = plots.RMSEHeatmap(r.Table, "Figure 2B: mean RMSE (Eq. 1) of every model (rows, with and without NeuRN) against the selected cells of each visual area and each Cre line (columns); "+
+		"each cell shows the mean and its bootstrap CI [low, high]. "+common)
+	if err == nil {
+		err = save(fig, Fig2B)
+	}
+	if err != nil {
+		return paths, notes, err
+	}
+	base, neurn := r.pair()
+	if base == nil {
+		notes = append(notes, "Figures 3, S4 and S5 skipped: no architecture with and without NeuRN")
+		return paths, notes, nil
+	}
+	fig, err = r.kdeFigure(base, neurn, common)
+	if err == nil {
+		err = save(fig, Fig3)
+	}
+	if err != nil {
+		return paths, notes, err
+	}
+	for _, o := range []struct{ area, name, fig string }{{"VISal", FigS4, "S4"}, {"VISpm", FigS5, "S5"}} {
+		fig, err := r.overlayFigure(o.area, o.fig, base, neurn)
+		if err != nil {
+			return paths, notes, err
+		}
+		if fig == nil {
+			notes = append(notes, fmt.Sprintf("Figure %s skipped: no selected cell in %s", o.fig, o.area))
+			continue
+		}
+		if err := save(fig, o.name); err != nil {
+			return paths, notes, err
+		}
+	}
+	return paths, notes, nil
+}
+
+// kdeFigure: for KDECells cells of each class (the most central selected ones), the values of
+// the cell's map resized to the kernel size and min-max scaled (as Eq. 1 prepares it) against the
+// min-max scaled values of the base and the NeuRN model's kernel nearest that cell by Eq. 1.
+func (r *Result) kdeFigure(base, neurn *Kernels, common string) (*plots.Figure, error) {
+	var panels []plots.KDEPanel
+	for _, class := range []string{compare.Excitatory, compare.Inhibitory} {
+		n := 0
+		for _, c := range r.Cells {
+			if n == r.Profile.KDECells || compare.NormalizeClass(c.Class) != class {
+				continue
+			}
+			kh, kw := base.Shape[0], base.Shape[1]
+			small, err := compare.Resize(c.Map, kh, kw)
+			if err != nil {
+				return nil, errors.Wrapf(err, "fig3: cell %s", c.ID)
+			}
+			pn := plots.KDEPanel{Title: fmt.Sprintf("%s cell %s (%s, %s)", class, c.ID, c.Area, c.Cre),
+				Cell: plots.KDESeries{Label: "cell (map at kernel size)", Values: compare.MinMaxScale(small.Values)}}
+			for _, k := range []*Kernels{base, neurn} {
+				km, _, err := bestKernel(c.Map, k.Selected)
+				if err != nil {
+					return nil, errors.Wrapf(err, "fig3: %s", k.Label())
+				}
+				pn.Features = append(pn.Features, plots.KDESeries{Label: k.Label(), Values: compare.MinMaxScale(km.Values)})
+			}
+			panels = append(panels, pn)
+			n++
+		}
+	}
+	if len(panels) == 0 {
+		return nil, errors.New("fig3: no selected cells")
+	}
+	caption := fmt.Sprintf("Figure 3: single-cell KDE overlap. For the %d most central selected cell(s) of each class, Gaussian KDEs (Scott's bandwidth) of "+
+		"the values of the cell's neural representation resized to the kernel size (%dx%d) and min-max scaled to [0, 1], as Eq. 1 prepares it (black), and of the "+
+		"min-max scaled values of the kernel of %s and of %s nearest that cell by Eq. 1; the legend gives each kernel's KDE-IoU with the cell (Eq. 5, "+
+		"%d grid points). The IoUs are single-cell descriptive values without intervals. %s", r.Profile.KDECells, base.Shape[0], base.Shape[1],
+		base.Label(), neurn.Label(), compare.GridPoints, common)
+	return plots.KDEFigure(panels, 2, "Fig. 3: KDE of cell vs feature representation values (IoU in legend)", caption)
+}
+
+// overlayFigure: dF/F of selected cells of an area over OverlaySeconds from the first natural
+// scene, with the responses of the base and NeuRN models' kernels nearest each cell to the same
+// stimulus sequence. nil when the area has no selected cell.
+func (r *Result) overlayFigure(area, label string, base, neurn *Kernels) (*plots.Figure, error) {
+	var cells []CellRef
+	for _, class := range []string{compare.Excitatory, compare.Inhibitory} {
+		for _, c := range r.Cells {
+			if c.Area == area && compare.NormalizeClass(c.Class) == class && !slices.ContainsFunc(cells, func(x CellRef) bool { return x.ID == c.ID }) {
+				cells = append(cells, c)
+				break
+			}
+		}
+	}
+	for _, c := range r.Cells {
+		if len(cells) >= r.Profile.OverlayCells {
+			break
+		}
+		if c.Area == area && !slices.ContainsFunc(cells, func(x CellRef) bool { return x.ID == c.ID }) {
+			cells = append(cells, c)
+		}
+	}
+	if len(cells) > r.Profile.OverlayCells {
+		cells = cells[:r.Profile.OverlayCells]
+	}
+	if len(cells) == 0 {
+		return nil, nil
+	}
+	var panels []plots.OverlayPanel
+	for _, c := range cells {
+		pn, err := overlayPanel(c, r.Profile.OverlaySeconds, base, neurn)
+		if err != nil {
+			return nil, errors.Wrapf(err, "figure %s: cell %s", label, c.ID)
+		}
+		panels = append(panels, *pn)
+	}
+	caption := fmt.Sprintf("Supplementary Figure %s: dF/F of %d selected %s cell(s) over %.0f s from the first natural scene (black), overlaid with a 1-D "+
+		"feature-representation signal of %s and of %s: for each model, the selected kernel nearest the cell's neural representation by Eq. 1 is applied "+
+		"to the same stimulus sequence - each natural scene resized to the models' %dx%d input by area averaging and scaled to [0, 1], valid "+
+		"cross-correlation with the kernel map, absolute value averaged over positions (the response energy of that first-layer channel), held for the frames "+
+		"the scene is shown and the response to uniform grey for blank sweeps; every curve is z-scored over the window, with no calcium-response delay "+
+		"modelled and the NeuRN layer itself not applied to the scenes (the signal is the kernel's alone). The legend gives each signal's Pearson r with the dF/F (descriptive, no test). Data: %s. Kernels: %s.",
+		label, len(cells), area, r.Profile.OverlaySeconds, base.Label(), neurn.Label(), CIFAR27Size, CIFAR27Size, r.Data, r.kernelWords())
+	return plots.Overlay(panels, fmt.Sprintf("Fig. %s: %s dF/F and kernel responses to the same scenes", label, area), caption)
+}
+
+// KernelResponse returns the mean absolute response of a kernel map to an image of h x w values
+// in [0, 1]: the valid cross-correlation, its absolute value averaged over positions (the
+// channel's response energy; a ReLU would silence kernels of negative sum on such images).
+func KernelResponse(img []float64, h, w int, k compare.Map) float64 {
+	var sum float64
+	n := 0
+	for y := 0; y+k.Height <= h; y++ {
+		for x := 0; x+k.Width <= w; x++ {
+			var s float64
+			for i := range k.Height {
+				for j := range k.Width {
+					s += img[(y+i)*w+x+j] * k.Values[i*k.Width+j]
+				}
+			}
+			sum += math.Abs(s)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels) (*plots.OverlayPanel, error) {
+	f, err := allen.Open(c.File)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	trace, err := f.Trace(c.Row)
+	if err != nil {
+		return nil, err
+	}
+	times, err := f.Timestamps()
+	if err != nil {
+		return nil, err
+	}
+	table, err := f.NaturalScenes()
+	if err != nil {
+		return nil, err
+	}
+	images, err := f.Templates()
+	if err != nil {
+		return nil, err
+	}
+	if len(table) == 0 {
+		return nil, errors.Errorf("%s has no natural scene presentations", c.File)
+	}
+	first := table[0].Start
+	last := first
+	for last < len(times) && times[last]-times[first] < seconds {
+		last++
+	}
+	if last-first < 2 || last > len(trace) {
+		return nil, errors.Errorf("%s: too few frames after the first scene", c.File)
+	}
+	shown := make([]int, last-first)
+	for i := range shown {
+		shown[i] = allen.Blank
+	}
+	for _, pr := range table {
+		for t := max(pr.Start, first); t < min(pr.End, last); t++ {
+			shown[t-first] = pr.Image
+		}
+	}
+	pn := &plots.OverlayPanel{Title: fmt.Sprintf("%s cell %s (%s, %s)", compare.NormalizeClass(c.Class), c.ID, c.Area, c.Cre)}
+	for t := first; t < last; t++ {
+		pn.Times = append(pn.Times, times[t]-times[first])
+		pn.DFF = append(pn.DFF, trace[t])
+	}
+	grey := make([]float64, CIFAR27Size*CIFAR27Size)
+	for i := range grey {
+		grey[i] = 127.0 / 255
+	}
+	src := make([]float64, images.Height*images.Width)
+	for _, k := range []*Kernels{base, neurn} {
+		km, _, err := bestKernel(c.Map, k.Selected)
+		if err != nil {
+			return nil, err
+		}
+		resp := map[int]float64{allen.Blank: KernelResponse(grey, CIFAR27Size, CIFAR27Size, km)}
+		signal := make([]float64, len(shown))
+		for i, img := range shown {
+			v, ok := resp[img]
+			if !ok {
+				if img < 0 || img >= images.N {
+					return nil, errors.Errorf("%s: presentation of image %d, the file has %d", c.File, img, images.N)
+				}
+				for j, p := range images.Image(img) {
+					src[j] = float64(p) / 255
+				}
+				small, err := data.ResizeArea(src, images.Height, images.Width, CIFAR27Size, CIFAR27Size)
+				if err != nil {
+					return nil, err
+				}
+				v = KernelResponse(small, CIFAR27Size, CIFAR27Size, km)
+				resp[img] = v
+			}
+			signal[i] = v
+		}
+		pn.Signals = append(pn.Signals, plots.KDESeries{Label: k.Label() + " kernel response", Values: signal})
+		r, err := compare.Pearson(signal, pn.DFF)
+		if err != nil {
+			r = math.NaN()
+		}
+		pn.Correlations = append(pn.Correlations, r)
+	}
+	return pn, nil
+}
