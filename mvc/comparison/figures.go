@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/pkg/errors"
 
@@ -25,9 +24,6 @@ const (
 	FigS4 = "s4_overlay_visal"
 	FigS5 = "s5_overlay_vispm"
 )
-
-// CaptionsFile is the file, beside the figures, holding every comparison figure's caption.
-const CaptionsFile = "compare_captions.md"
 
 // kernelWords says in a caption what the kernels are.
 func (r *Result) kernelWords() string {
@@ -129,78 +125,92 @@ func bestKernel(cell compare.Map, ks []compare.Map) (compare.Map, float64, error
 	return ks[best], bestR, nil
 }
 
-// SaveFigures saves the results table (compare.DefaultTableName, CSV + JSON), Figures 2A, 2B, 3,
-// S4 and S5 and their captions ([CaptionsFile]) into dir, returning the paths written. Figures S4/S5 are skipped (with a note in
-// the returned messages) when no selected cell is in VISal or VISpm.
-func SaveFigures(r *Result, dir string) (paths, notes []string, err error) {
-	saved, err := r.Table.Save(dir, compare.DefaultTableName)
-	paths = append(paths, saved...)
-	if err != nil {
-		return paths, notes, err
-	}
-	var captions strings.Builder
-	captions.WriteString("# Captions of the comparison figures\n\nWritten by mvc compare / mvc reproduce with the figures.\n")
-	save := func(fig *plots.Figure, name string) error {
-		p, err := fig.Save(dir, name)
-		paths = append(paths, p...)
-		fmt.Fprintf(&captions, "\n## %s\n\n%s\n", name, fig.Caption)
-		return err
-	}
-	defer func() {
-		if err != nil {
-			return
-		}
-		path := filepath.Join(dir, CaptionsFile)
-		err = mvc.WriteFileAtomic(path, func(f *os.File) error {
-			_, err := f.WriteString(captions.String())
-			return err
-		})
-		if err == nil {
-			paths = append(paths, path)
-		}
-	}()
+// FigureNames are the comparison's figures, in order.
+var FigureNames = []string{Fig2A, Fig2B, Fig3, FigS4, FigS5}
+
+// CaptionExt is the extension of the caption file written beside each figure (name + CaptionExt).
+const CaptionExt = ".caption.txt"
+
+// Figure builds the named figure (one of [FigureNames]). It returns nil and a note saying why when
+// the figure cannot be made from this result (no architecture with both variants for Figures 3,
+// S4 and S5; no selected cell of the area for S4 and S5).
+func (r *Result) Figure(name string) (fig *plots.Figure, note string, err error) {
 	common := r.dataWords() + " Kernels: " + r.kernelWords() + ". " + r.statsWords()
-	fig, err := plots.RMSENeuRNVsBase(r.Table, "Figure 2A: for each architecture compared with and without NeuRN and each Cre line (genotype), "+
-		"the mean RMSE (Eq. 1) between the line's selected cells and the model's selected kernels, without NeuRN (x) and with NeuRN (y); "+
-		"error bars are the bootstrap CIs of each mean, the dashed line is y = x (below it NeuRN is more similar); the legend gives the "+
-		"Holm-adjusted permutation p of the NeuRN - base difference pooled over architectures. "+common)
-	if err == nil {
-		err = save(fig, Fig2A)
-	}
-	if err != nil {
-		return paths, notes, err
-	}
-	fig, err = plots.RMSEHeatmap(r.Table, "Figure 2B: mean RMSE (Eq. 1) of every model (rows, with and without NeuRN) against the selected cells of each visual area and each Cre line (columns); "+
-		"each cell shows the mean and its bootstrap CI [low, high]. "+common)
-	if err == nil {
-		err = save(fig, Fig2B)
-	}
-	if err != nil {
-		return paths, notes, err
+	switch name {
+	case Fig2A:
+		fig, err = plots.RMSENeuRNVsBase(r.Table, "Figure 2A: for each architecture compared with and without NeuRN and each Cre line (genotype), "+
+			"the mean RMSE (Eq. 1) between the line's selected cells and the model's selected kernels, without NeuRN (x) and with NeuRN (y); "+
+			"error bars are the bootstrap CIs of each mean, the dashed line is y = x (below it NeuRN is more similar); the legend gives the "+
+			"Holm-adjusted permutation p of the NeuRN - base difference pooled over architectures. "+common)
+		return fig, "", err
+	case Fig2B:
+		fig, err = plots.RMSEHeatmap(r.Table, "Figure 2B: mean RMSE (Eq. 1) of every model (rows, with and without NeuRN) against the selected cells of each visual area and each Cre line (columns); "+
+			"each cell shows the mean and its bootstrap CI [low, high]. "+common)
+		return fig, "", err
 	}
 	base, neurn := r.pair()
-	if base == nil {
-		notes = append(notes, "Figures 3, S4 and S5 skipped: no architecture with and without NeuRN")
-		return paths, notes, nil
+	switch name {
+	case Fig3, FigS4, FigS5:
+		if base == nil {
+			return nil, fmt.Sprintf("%s skipped: no architecture with and without NeuRN", name), nil
+		}
+	default:
+		return nil, "", errors.Errorf("comparison: unknown figure %q (want one of %v)", name, FigureNames)
 	}
-	fig, err = r.kdeFigure(base, neurn, common)
-	if err == nil {
-		err = save(fig, Fig3)
+	if name == Fig3 {
+		fig, err = r.kdeFigure(base, neurn, common)
+		return fig, "", err
 	}
+	area, label := "VISal", "S4"
+	if name == FigS5 {
+		area, label = "VISpm", "S5"
+	}
+	fig, err = r.overlayFigure(area, label, base, neurn)
+	if err == nil && fig == nil {
+		return nil, fmt.Sprintf("%s skipped: no selected cell in %s", name, area), nil
+	}
+	return fig, "", err
+}
+
+// SaveFigure builds the named figure ([Result.Figure]) and saves it in dir as PNG and SVG, with
+// its caption in name + [CaptionExt] (atomically), returning the paths written, or a note when
+// the figure was skipped.
+func (r *Result) SaveFigure(dir, name string) (paths []string, note string, err error) {
+	fig, note, err := r.Figure(name)
+	if err != nil || fig == nil {
+		return nil, note, err
+	}
+	paths, err = fig.Save(dir, name)
+	if err != nil {
+		return paths, "", err
+	}
+	path := filepath.Join(dir, name+CaptionExt)
+	err = mvc.WriteFileAtomic(path, func(f *os.File) error {
+		_, err := f.WriteString(fig.Caption + "\n")
+		return err
+	})
+	if err != nil {
+		return paths, "", errors.Wrapf(err, "comparison: writing the caption of %s", name)
+	}
+	return append(paths, path), "", nil
+}
+
+// SaveFigures saves the results table (compare.DefaultTableName: CSV + JSON) and every figure of
+// [FigureNames] with its caption into dir, returning the paths written and the notes of skipped
+// figures.
+func SaveFigures(r *Result, dir string) (paths, notes []string, err error) {
+	paths, err = r.Table.Save(dir, compare.DefaultTableName)
 	if err != nil {
 		return paths, notes, err
 	}
-	for _, o := range []struct{ area, name, fig string }{{"VISal", FigS4, "S4"}, {"VISpm", FigS5, "S5"}} {
-		fig, err := r.overlayFigure(o.area, o.fig, base, neurn)
+	for _, name := range FigureNames {
+		p, note, err := r.SaveFigure(dir, name)
+		paths = append(paths, p...)
 		if err != nil {
 			return paths, notes, err
 		}
-		if fig == nil {
-			notes = append(notes, fmt.Sprintf("Figure %s skipped: no selected cell in %s", o.fig, o.area))
-			continue
-		}
-		if err := save(fig, o.name); err != nil {
-			return paths, notes, err
+		if note != "" {
+			notes = append(notes, note)
 		}
 	}
 	return paths, notes, nil
