@@ -11,8 +11,10 @@
 package comparison
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -58,9 +60,9 @@ type Profile struct {
 
 // Profiles are the comparison's profiles: smoke (seconds; CI), quick and paper.
 var Profiles = map[string]Profile{
-	// smoke: DigitNet only, at most 3 cells per file, 4 clusters x 5 members per class and per
-	// model (20), 200 resamples, 2,000 permutations, maps at half the simulated size.
-	"smoke": {Name: "smoke", Models: []string{"digitnet"}, Width: 0.125, CellsPerFile: 3, MapHeight: 23, MapWidth: 30,
+	// smoke: DigitNet only, 4 clusters x 5 members per class and per model (20 instead of 500),
+	// 200 resamples, 2,000 permutations, maps at half the simulated size (23 x 30).
+	"smoke": {Name: "smoke", Models: []string{"digitnet"}, Width: 0.125, MapHeight: 23, MapWidth: 30,
 		K: 4, PerCluster: 5, KernelK: 4, KernelPerCluster: 5, Resamples: 200, Permutations: 2000,
 		KDECells: 1, OverlayCells: 2, OverlaySeconds: 15},
 	// quick: every model at width 0.25, the paper's selection (10 x 50), 1,000 resamples.
@@ -284,16 +286,32 @@ func (r *Result) provenance() string {
 		r.Data, r.AllCells, nE, nI, r.Profile.K, r.Profile.PerCluster, r.Profile.MapHeight, r.Profile.MapWidth, r.KernelSources(), r.Profile.Name)
 }
 
-// SurveyFiles returns the NWB files of a simulated survey, in its order.
+// SurveyFiles returns the NWB files of a simulated survey, in its order:
+// s.Dir/allen.FileBase(area, Cre line).nwb.
 func SurveyFiles(s *allen.Survey) []string {
 	out := make([]string, len(s.Files))
 	for i, f := range s.Files {
-		out[i] = f.NWB
-		if !filepath.IsAbs(f.NWB) && !strings.HasPrefix(f.NWB, s.Dir) {
-			out[i] = filepath.Join(s.Dir, f.NWB)
-		}
+		out[i] = filepath.Join(s.Dir, allen.FileBase(f.Area, f.CreLine)+".nwb")
 	}
 	return out
+}
+
+// LoadSurvey reads the manifest (survey.json) of a simulated survey written by
+// allen.SimulateSurvey in dir, without simulating anything.
+func LoadSurvey(dir string) (*allen.Survey, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "survey.json"))
+	if err != nil {
+		return nil, errors.Wrapf(err, "comparison: %s is not a simulated survey", dir)
+	}
+	s := &allen.Survey{}
+	if err := json.Unmarshal(raw, s); err != nil {
+		return nil, errors.Wrapf(err, "comparison: reading %s", filepath.Join(dir, "survey.json"))
+	}
+	if len(s.Files) == 0 {
+		return nil, errors.Errorf("comparison: the survey in %s lists no files", dir)
+	}
+	s.Dir = dir
+	return s, nil
 }
 
 // SurveyData names a simulated survey for provenance and captions.
