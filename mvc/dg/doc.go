@@ -16,5 +16,5 @@
 // single-source baseline NeuRN is measured against.
 //
 // Models come from a [Factory] (package zoo through the command line), so this package does
-// not depend on any architecture; [DigitNet] is the literature protocol's own architecture.
+// not depend on any architecture.
 package dg

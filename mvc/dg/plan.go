@@ -8,6 +8,12 @@ import (
 	"github.com/mice2machines/mice2machines/mvc/data"
 )
 
+// DigitNetName is the factory name of the digits protocol's architecture, the DigitNet of the
+// domain-generalization literature (conv 64 5x5, pool, conv 128 5x5, pool, fc 1024, fc 1024, fc
+// classes; Volpi et al., NeurIPS 2018; Xu et al., ICLR 2021, lib/networks/digit_net.py), which
+// package zoo registers under this name.
+const DigitNetName = "digitnet"
+
 // Experiment names, also the folders of their results.
 const (
 	ExperimentTable1   = "table1"

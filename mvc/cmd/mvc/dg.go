@@ -225,8 +225,8 @@ type dgJob struct {
 }
 
 // dgFactory builds the sweep's models by the implementation their spec names (ModelSpec.Impl):
-// "zoo" for the zoo's architectures, "dg" for package dg's DigitNet (the digits protocol's
-// architecture), "onnx" for an ONNX backbone.
+// "zoo" for the zoo's architectures (the digits protocol's DigitNet among them), "onnx" for an
+// ONNX backbone.
 func dgFactory(onnx string) dg.Factory {
 	return dg.FactoryFunc(func(m dg.ModelSpec) (train.ModelFn, error) {
 		spec := modelSpec{Model: m.Name, NeuRN: m.NeuRN, Width: m.Width, Classes: m.Classes, Size: m.Size, Seed: m.Seed}
@@ -239,34 +239,21 @@ func dgFactory(onnx string) dg.Factory {
 			return buildModel(spec)
 		case "zoo":
 			return zooModel(spec)
-		case "dg":
-			if m.Name != dg.DigitNetName {
-				return nil, badInput("model %q: package dg has only %s", m.Name, dg.DigitNetName)
-			}
-			return dg.DigitNet(m.Classes, m.Width, m.NeuRN)
 		}
 		return nil, badInput("model %q: not in this build's zoo (%s)", m.Name, strings.Join(zooNames(), ", "))
 	})
 }
 
-// dgImpl says which implementation builds a Table 1 model: "zoo", "dg" (DigitNet while the zoo
-// lacks it), "onnx", or "" when none can.
+// dgImpl says which implementation builds a model: "zoo", "onnx", or "" when none can.
 func dgImpl(name string) string {
 	switch {
 	case name == "onnx":
 		return "onnx"
 	case slices.Contains(zooNames(), name):
 		return "zoo"
-	case name == dg.DigitNetName:
-		return "dg"
 	}
 	return ""
 }
-
-// protocolImpl pins the digits protocol to package dg's DigitNet (Xu et al.'s digit_net.py,
-// tested there against plain loops), whether or not the zoo has a "digitnet": the protocol's
-// committed runs stay valid when the zoo changes.
-func protocolImpl(string) string { return "dg" }
 
 // cifarInit returns the CIFAR-27 run a Table 1 model starts from (the paper's ImageNet ->
 // CIFAR-27 -> digits chain): the train_cifar27 step's finished run of the same model, NeuRN
@@ -317,7 +304,9 @@ func (j dgJob) plan() (specs []dg.RunSpec, notes []string, err error) {
 		opts.Init = cifarInit(j.out, j.profile)
 		specs, err = p.Specs(opts)
 	case "protocol":
-		opts.Impl = protocolImpl
+		if dgImpl(dg.DigitNetName) == "" {
+			return nil, []string{"the model zoo has no DigitNet in this build"}, nil
+		}
 		specs, err = dg.ProtocolProfiles[j.profile].Specs(opts)
 	default:
 		return nil, nil, badInput("unknown experiment %q", j.experiment)
