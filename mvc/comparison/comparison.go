@@ -127,11 +127,24 @@ func (r *Result) AnyUntrained() bool {
 	return slices.ContainsFunc(r.Models, func(k *Kernels) bool { return !k.Trained })
 }
 
-// KernelSources describes where the kernels came from, model by model, for captions.
+// KernelSources describes where the kernels came from, for captions and provenance: models
+// sharing a source are listed together ("digitnet, digitnet+NeuRN: untrained (initial) ...").
 func (r *Result) KernelSources() string {
-	var parts []string
+	var sources []string
+	models := map[string][]string{}
 	for _, k := range r.Models {
-		parts = append(parts, k.Label()+": "+k.Source)
+		if _, ok := models[k.Source]; !ok {
+			sources = append(sources, k.Source)
+		}
+		models[k.Source] = append(models[k.Source], k.Label())
+	}
+	var parts []string
+	for _, s := range sources {
+		names := strings.Join(models[s], ", ")
+		if len(models[s]) == len(r.Models) && len(r.Models) > 2 {
+			names = fmt.Sprintf("all %d models", len(r.Models))
+		}
+		parts = append(parts, names+": "+s)
 	}
 	return strings.Join(parts, "; ")
 }
@@ -282,8 +295,14 @@ func (r *Result) provenance() string {
 			nI++
 		}
 	}
-	return fmt.Sprintf("neural: %s; %d cells, %d E + %d I selected (UMAP + k-means, %d x %d per class), maps %dx%d; models: %s; profile %s",
-		r.Data, r.AllCells, nE, nI, r.Profile.K, r.Profile.PerCluster, r.Profile.MapHeight, r.Profile.MapWidth, r.KernelSources(), r.Profile.Name)
+	var names []string
+	for _, k := range r.Models {
+		if !k.NeuRN {
+			names = append(names, k.Name)
+		}
+	}
+	return fmt.Sprintf("neural: %s; %d cells, %d E + %d I selected (UMAP + k-means, %d x %d per class), maps %dx%d; models (with and without NeuRN): %s; kernels: %s; profile %s",
+		r.Data, r.AllCells, nE, nI, r.Profile.K, r.Profile.PerCluster, r.Profile.MapHeight, r.Profile.MapWidth, strings.Join(names, ", "), r.KernelSources(), r.Profile.Name)
 }
 
 // SurveyFiles returns the NWB files of a simulated survey, in its order:
