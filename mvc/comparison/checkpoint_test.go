@@ -1,0 +1,82 @@
+package comparison
+
+import (
+	"context"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/train"
+	"github.com/mice2machines/mice2machines/mvc/zoo"
+)
+
+// TestKernelsFromCheckpoint trains DigitNet for one step into a run folder named as the reproduce
+// step names it, and checks that LoadKernels reads the trained first convolution from it (not the
+// initial weights) and says so.
+func TestKernelsFromCheckpoint(t *testing.T) {
+	p, _ := LookupProfile("smoke")
+	runs := t.TempDir()
+	const n = 64
+	rng := rand.New(rand.NewPCG(1, 2))
+	ds := &data.Dataset{Name: "random", Split: "train", N: n, Height: CIFAR27Size, Width: CIFAR27Size, Channels: 3,
+		Pixels: make([]uint8, n*CIFAR27Size*CIFAR27Size*3), Labels: make([]int, n)}
+	for i := range ds.Pixels {
+		ds.Pixels[i] = uint8(rng.IntN(256))
+	}
+	for i := range ds.Labels {
+		ds.Labels[i] = i % CIFAR27Classes
+	}
+	for c := range CIFAR27Classes {
+		ds.ClassNames = append(ds.ClassNames, string(rune('a'+c%26))+strings.Repeat("x", c/26))
+	}
+	spec := runSpec{Model: "digitnet", Width: p.Width, Classes: CIFAR27Classes, Size: CIFAR27Size, Seed: 1}
+	m, err := zoo.New("digitnet", zoo.Config{Classes: CIFAR27Classes, InputSize: CIFAR27Size, Channels: 3, Width: p.Width, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(runs, RunName("digitnet", false, "smoke"))
+	cfg := train.Config{Model: m.Logits, ModelSpec: spec, Height: CIFAR27Size, Width: CIFAR27Size, Channels: 3,
+		Classes: CIFAR27Classes, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 1, Seed: 1, Dir: dir, LearningRate: 0.05}
+	if _, err := train.Run(context.Background(), mvc.MustBackend(), cfg, ds, nil); err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Profile: p, RunsDir: runs, RunProfile: "smoke", Backend: mvc.MustBackend()}
+	trained, err := LoadKernels("digitnet", false, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !trained.Trained || !strings.Contains(trained.Source, "fine-tuned on CIFAR-27") {
+		t.Errorf("kernels from %s: trained=%v, source %q", dir, trained.Trained, trained.Source)
+	}
+	initial, err := LoadKernels("digitnet", false, p, Options{Profile: p, Backend: mvc.MustBackend()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if initial.Trained || !strings.Contains(initial.Source, "untrained (initial) kernels") {
+		t.Errorf("kernels without runs: trained=%v, source %q", initial.Trained, initial.Source)
+	}
+	if len(trained.All) != len(initial.All) || trained.Shape != initial.Shape {
+		t.Fatalf("trained %d maps %v, initial %d maps %v", len(trained.All), trained.Shape, len(initial.All), initial.Shape)
+	}
+	same := 0
+	for i := range trained.All {
+		if slices.Equal(trained.All[i].Values, initial.All[i].Values) {
+			same++
+		}
+	}
+	if same == len(trained.All) {
+		t.Error("the checkpoint's kernels equal the initial ones: the trained variable was not read")
+	}
+	// The NeuRN variant has no run: it falls back to initial kernels, and says so.
+	other, err := LoadKernels("digitnet", true, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Trained {
+		t.Error("digitnet+NeuRN has no run but was loaded as trained")
+	}
+}
