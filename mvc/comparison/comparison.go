@@ -159,13 +159,17 @@ func logf(w io.Writer, format string, args ...any) {
 // size) of the cells of each NWB file, with their area, Cre line and class.
 func NeuralCells(files []string, p Profile, log io.Writer) ([]CellRef, error) {
 	var out []CellRef
+	start := time.Now()
 	for i, path := range files {
 		refs, err := fileCells(path, p)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, refs...)
-		logf(log, "\r  neural representations: %d/%d files, %d cells", i+1, len(files), len(out))
+		elapsed := time.Since(start)
+		eta := time.Duration(float64(elapsed) / float64(i+1) * float64(len(files)-i-1))
+		logf(log, "\r  neural representations: %d/%d files, %d cells, %s, ETA %s   ", i+1, len(files), len(out),
+			elapsed.Round(100*time.Millisecond), eta.Round(100*time.Millisecond))
 	}
 	logf(log, "\n")
 	if len(out) == 0 {
