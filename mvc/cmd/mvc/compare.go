@@ -30,7 +30,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			"quick (every model at width 0.25, the paper's 10 x 50), paper (full width).", stderr)
 	survey := fs.String("survey", "", "folder of a simulated survey (survey.json), instead of the cached one")
 	nwb := fs.String("nwb", "", "comma-separated NWB files or glob patterns (real Brain Observatory session B files)")
-	runs := fs.String("runs", filepath.Join("figures", "runs"), "folder of the CIFAR-27 fine-tuning runs")
+	runs := fs.String("runs", "", "folder of the CIFAR-27 fine-tuning runs (default: <out>/runs, where mvc reproduce puts them)")
 	out := fs.String("out", "figures", "output folder")
 	profile := fs.String("profile", "quick", "smoke, quick or paper")
 	seed := fs.Uint64("seed", 42, "seed of the selection, bootstrap and permutations")
@@ -39,6 +39,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	if *survey != "" && *nwb != "" {
 		return badInput("give --survey or --nwb, not both")
+	}
+	if *runs == "" {
+		*runs = filepath.Join(*out, cifarRunsDir)
 	}
 	p, err := comparison.LookupProfile(*profile)
 	if err != nil {
