@@ -13,6 +13,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc/allen"
 	"github.com/mice2machines/mice2machines/mvc/compare"
 	"github.com/mice2machines/mice2machines/mvc/data"
+	neurnlayer "github.com/mice2machines/mice2machines/mvc/neurn"
 	"github.com/mice2machines/mice2machines/mvc/plots"
 )
 
@@ -296,7 +297,7 @@ func (r *Result) overlayFigure(area, label string, base, neurn *Kernels) (*plots
 		"to the same stimulus sequence - each natural scene resized to the models' %dx%d input by area averaging and scaled to [0, 1], valid "+
 		"cross-correlation with the kernel map, absolute value averaged over positions (the response energy of that first-layer channel), held for the frames "+
 		"the scene is shown and the response to uniform grey for blank sweeps; every curve is z-scored over the window, with no calcium-response delay "+
-		"modelled and the NeuRN layer itself not applied to the scenes (the signal is the kernel's alone). The legend gives each signal's Pearson r with the dF/F (descriptive, no test). Data: %s. Kernels: %s.",
+		"modelled. For the NeuRN model each scene first goes through NeuRN (k = 3, as in the model; uniform grey gives 0). The legend gives each signal's Pearson r with the dF/F (descriptive, no test). Data: %s. Kernels: %s.",
 		label, len(cells), area, r.Profile.OverlaySeconds, base.Label(), neurn.Label(), CIFAR27Size, CIFAR27Size, r.Data, r.kernelWords())
 	return plots.Overlay(panels, fmt.Sprintf("Fig. %s: %s dF/F and kernel responses to the same scenes", label, area), caption)
 }
@@ -382,7 +383,18 @@ func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels) (*plots.Over
 		if err != nil {
 			return nil, err
 		}
-		resp := map[int]float64{allen.Blank: KernelResponse(grey, CIFAR27Size, CIFAR27Size, km)}
+		input := func(img []float64) ([]float64, error) { return img, nil }
+		if k.NeuRN {
+			// As in the model: the scene goes through NeuRN (k = 3) before the first convolution.
+			input = func(img []float64) ([]float64, error) {
+				return neurnlayer.Reference(img, 1, CIFAR27Size, CIFAR27Size, 1, NeuRNKernel, false)
+			}
+		}
+		g, err := input(grey)
+		if err != nil {
+			return nil, err
+		}
+		resp := map[int]float64{allen.Blank: KernelResponse(g, CIFAR27Size, CIFAR27Size, km)}
 		signal := make([]float64, len(shown))
 		for i, img := range shown {
 			v, ok := resp[img]
@@ -395,6 +407,9 @@ func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels) (*plots.Over
 				}
 				small, err := data.ResizeArea(src, images.Height, images.Width, CIFAR27Size, CIFAR27Size)
 				if err != nil {
+					return nil, err
+				}
+				if small, err = input(small); err != nil {
 					return nil, err
 				}
 				v = KernelResponse(small, CIFAR27Size, CIFAR27Size, km)
