@@ -12,7 +12,7 @@ import (
 )
 
 // tinySurvey simulates 2 areas (VISal, VISpm) x 2 Cre lines (Cux2 E, Sst I), 6 cells each.
-func tinySurvey(t *testing.T) *allen.Survey {
+func tinySurvey(t testing.TB) *allen.Survey {
 	t.Helper()
 	o := allen.DefaultSimOptions()
 	o.Areas, o.CreLines = []string{"VISal", "VISpm"}, []string{"Cux2", "Sst"}
