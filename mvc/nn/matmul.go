@@ -23,17 +23,17 @@ func MatMul2D(a, b *Node) *Node {
 	// graph is then unused and not executed) and use dy, the gradient of the output, which the
 	// outermost identity (differentiated first) records.
 	ta = IdentityWithCustomGradient(a, func(_, _ *Node) *Node {
-		return DotGeneral(dy, []int{1}, nil, tb, []int{1}, nil)
+		return chainedDot(dy, []int{1}, nil, tb, []int{1}, nil)
 	})
 	tb = IdentityWithCustomGradient(b, func(_, _ *Node) *Node {
 		k, m := b.Shape().Dimensions[0], b.Shape().Dimensions[1]
 		if k < m {
 			// Transposing a [n, k] is the cheaper: db = a^T . dy.
-			return DotGeneral(Transpose(ta, 0, 1), []int{1}, nil, dy, []int{0}, nil)
+			return chainedDot(Transpose(ta, 0, 1), []int{1}, nil, dy, []int{0}, nil)
 		}
-		return Transpose(DotGeneral(Transpose(dy, 0, 1), []int{1}, nil, ta, []int{0}, nil), 0, 1)
+		return Transpose(chainedDot(Transpose(dy, 0, 1), []int{1}, nil, ta, []int{0}, nil), 0, 1)
 	})
-	y := DotGeneral(ta, []int{1}, nil, tb, []int{0}, nil)
+	y := chainedDot(ta, []int{1}, nil, tb, []int{0}, nil)
 	return IdentityWithCustomGradient(y, func(_, v *Node) *Node {
 		dy = v
 		return v

@@ -47,9 +47,9 @@ func separable(x *Node, mh, mw *tensors.Tensor) *Node {
 	g := x.Graph()
 	mhN := ConvertDType(Const(g, mh), x.DType())
 	mwN := ConvertDType(Const(g, mw), x.DType())
-	y := DotGeneral(mhN, []int{1}, nil, x, []int{1}, nil) // [oh, b, w, c]
-	z := DotGeneral(y, []int{2}, nil, mwN, []int{1}, nil) // [oh, b, c, ow]
-	return TransposeAllAxes(z, 1, 0, 3, 2)                // [b, oh, ow, c]
+	y := chainedDot(x, []int{1}, nil, mhN, []int{1}, nil) // [b, w, c, oh]
+	z := chainedDot(y, []int{1}, nil, mwN, []int{1}, nil) // [b, c, oh, ow]
+	return TransposeAllAxes(z, 0, 2, 3, 1)                // [b, oh, ow, c]
 }
 
 // bilinearMatrix returns the [out, in] half-pixel bilinear interpolation weights.
