@@ -25,7 +25,9 @@ type Table1Profile struct {
 	// Name is "smoke", "quick" or "paper"; Description and Cost say what it does and what it
 	// costs.
 	Name, Description, Cost string
-	// Models are the architectures (factory names), Width their width multiplier.
+	// Models are the architectures (factory names), Width their width multiplier (unless
+	// PlanOptions.Width says otherwise: the command line takes the zoo's quick widths for the
+	// quick profile).
 	Models []string
 	Width  float64
 	// NeuRN is the window k of the +NeuRN rows (the paper's default, 3).
@@ -49,7 +51,7 @@ var Table1Profiles = map[string]Table1Profile{
 		Training: Training{TrainImages: 160, TestImages: 64, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 2},
 	},
 	"quick": {
-		Name: "quick", Description: "the 10 Table-1 models at width 0.25 with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2; 1,800 training + 200 validation images per source, at most 3 epochs, 1,000 test images per target, 1 seed, initialised from the quick CIFAR-27 runs when present",
+		Name: "quick", Description: "the 10 Table-1 models at the zoo's quick widths (0.125 for VGG19 and ViT, 0.25 for the others) with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2; 1,800 training + 200 validation images per source, at most 3 epochs, 1,000 test images per target, 1 seed, initialised from the quick CIFAR-27 runs when present",
 		Cost:   "see figures/README.md (measured on the 2-core machine)",
 		Models: table1ModelNames(), Width: 0.25, NeuRN: 3,
 		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1,

@@ -20,6 +20,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/dg"
 	"github.com/mice2machines/mice2machines/mvc/train"
+	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
 
 // dgWorkerEnvVar marks the sweep child process that "mvc dg" supervises (as workerEnvVar does
@@ -255,6 +256,18 @@ func dgImpl(name string) string {
 	return ""
 }
 
+// zooQuickWidth returns the zoo's quick width of a model (zoo.QuickConfig: chosen so that an
+// epoch of a few thousand images takes about a minute on two cores), or def for a model the zoo
+// does not know.
+func zooQuickWidth(def float64) func(name string) float64 {
+	return func(name string) float64 {
+		if cfg, err := zoo.QuickConfig(name); err == nil {
+			return cfg.Width
+		}
+		return def
+	}
+}
+
 // cifarInit returns the CIFAR-27 run a Table 1 model starts from (the paper's ImageNet ->
 // CIFAR-27 -> digits chain): the train_cifar27 step's finished run of the same model, NeuRN
 // setting, profile and width, as a path relative to out; "" when there is none.
@@ -302,6 +315,9 @@ func (j dgJob) plan() (specs []dg.RunSpec, notes []string, err error) {
 			return nil, notes, nil
 		}
 		opts.Init = cifarInit(j.out, j.profile)
+		if j.profile == "quick" {
+			opts.Width = zooQuickWidth(p.Width)
+		}
 		specs, err = p.Specs(opts)
 	case "protocol":
 		if dgImpl(dg.DigitNetName) == "" {
