@@ -51,11 +51,11 @@ var Table1Profiles = map[string]Table1Profile{
 		Training: Training{TrainImages: 160, TestImages: 64, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 2},
 	},
 	"quick": {
-		Name: "quick", Description: "the 10 Table-1 models at the zoo's quick widths (0.125 for VGG19 and ViT, 0.25 for the others) with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2; per source the first 960 training images (batches of 64, at most 2 epochs, early stopping on the next 128 images), 512 test images per target, 1 seed, initialised from the quick CIFAR-27 runs when present",
+		Name: "quick", Description: "the 10 Table-1 models at the zoo's quick widths (0.125 for VGG19 and ViT, 0.25 for the others) with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2; per source the first 960 training images (batches of 32, at most 3 epochs, early stopping on the next 128 images), 512 test images per target, 1 seed, initialised from the quick CIFAR-27 runs when present",
 		Cost:   "see figures/README.md (measured on the 2-core machine)",
 		Models: table1ModelNames(), Width: 0.25, NeuRN: 3,
 		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1,
-		Training: Training{TrainImages: 960, ValidationImages: 128, TestImages: 512, BatchSize: 64, MaxEpochs: 2},
+		Training: Training{TrainImages: 960, ValidationImages: 128, TestImages: 512, BatchSize: 32, MaxEpochs: 3},
 	},
 	"paper": {
 		Name: "paper", Description: "the 10 Table-1 models at full width with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, consistency lambda 10) for VGG19, ResNet50v2 and MobileNetV2; whole training splits (10% validation), early stopping (patience 5, at most 100 epochs), whole test splits, 3 seeds, initialised from the paper-profile CIFAR-27 runs",
