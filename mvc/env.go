@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 )
 
 // DataEnvVar is the environment variable that points to real data (see ../shared/data/README.md
@@ -50,4 +51,48 @@ func Versions() map[string]string {
 		}
 	}
 	return v
+}
+
+// PortablePath writes path for provenance strings that must read the same on every machine:
+// under $MVC_DATA it becomes "$MVC_DATA/rest", under the Go module cache ($GOMODCACHE, else
+// $GOPATH/pkg/mod, else ~/go/pkg/mod) "$GOMODCACHE/rest"; any other path is returned as is.
+func PortablePath(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	roots := []struct{ name, dir string }{{"$" + DataEnvVar, os.Getenv(DataEnvVar)}, {"$GOMODCACHE", goModCache()}}
+	for _, r := range roots {
+		if r.dir == "" {
+			continue
+		}
+		root, err := filepath.Abs(r.dir)
+		if err != nil {
+			continue
+		}
+		rel, err := filepath.Rel(root, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		if rel == "." {
+			return r.name
+		}
+		return r.name + "/" + filepath.ToSlash(rel)
+	}
+	return path
+}
+
+// goModCache returns where the Go module cache is, as the go command decides it, without
+// running the go command.
+func goModCache() string {
+	if d := os.Getenv("GOMODCACHE"); d != "" {
+		return d
+	}
+	if gp := os.Getenv("GOPATH"); gp != "" {
+		return filepath.Join(filepath.SplitList(gp)[0], "pkg", "mod")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, "go", "pkg", "mod")
+	}
+	return ""
 }

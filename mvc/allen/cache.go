@@ -24,6 +24,9 @@ func CacheDir() string {
 	return filepath.Join(os.TempDir(), "mice2machines-cache")
 }
 
+// cacheVersion is part of the cache key; v2 added the stimulus digest to survey.json.
+const cacheVersion = "v2\n"
+
 // CachedSurvey simulates, or finds already simulated, the survey of opts in
 // CacheDir()/allen/survey-<hash of the options and of the images used>, so that the Allen
 // figures, the comparisons and the notebooks share one simulated cortex. Simulation is
@@ -33,7 +36,8 @@ func CachedSurvey(opts SimOptions, progress func(done, total int, file string)) 
 	keyed := opts
 	keyed.Stimulus = opts.ResolvedStimulus()
 	key, _ := json.Marshal(keyed)
-	sum := sha256.Sum256(key)
+	// cacheVersion changes when the survey's files change meaning, so old folders are not reused.
+	sum := sha256.Sum256(append([]byte(cacheVersion), key...))
 	dir := filepath.Join(CacheDir(), "allen", "survey-"+hex.EncodeToString(sum[:6]))
 	return SimulateSurvey(dir, opts, progress)
 }

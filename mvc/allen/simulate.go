@@ -157,6 +157,9 @@ type Survey struct {
 	Files   []SurveyFile `json:"files"`
 	// StimulusProvenance describes the images shown.
 	StimulusProvenance string `json:"stimulus"`
+	// StimulusDigest is [StimulusSet.Digest] of the images shown: it, not the provenance
+	// sentence, decides whether a folder holds this survey.
+	StimulusDigest string `json:"stimulus_sha256"`
 	// Resumed counts the files found complete on disk and kept.
 	Resumed int `json:"-"`
 }
@@ -192,6 +195,7 @@ func SimulateSurvey(dir string, opts SimOptions, progress func(done, total int, 
 	if err != nil {
 		return nil, err
 	}
+	digest := stim.Digest()
 	manifest := filepath.Join(dir, surveyManifest)
 	if b, err := os.ReadFile(manifest); err == nil {
 		var old Survey
@@ -202,12 +206,12 @@ func SimulateSurvey(dir string, opts SimOptions, progress func(done, total int, 
 			return nil, errors.Errorf("%s holds a simulated survey made with other options (%s); choose another folder or remove it",
 				dir, optionsDiff(old.Options, opts))
 		}
-		if old.StimulusProvenance != stim.Provenance {
-			return nil, errors.Errorf("%s holds a simulated survey made with other stimulus images (there: %s; now: %s); choose another folder or remove it",
-				dir, old.StimulusProvenance, stim.Provenance)
+		if old.StimulusDigest != digest {
+			return nil, errors.Errorf("%s holds a simulated survey made with other stimulus images (there: %s, SHA-256 %.12s; now: %s, SHA-256 %.12s); choose another folder or remove it",
+				dir, old.StimulusProvenance, old.StimulusDigest, stim.Provenance, digest)
 		}
 	}
-	s := &Survey{Dir: dir, Options: opts, StimulusProvenance: stim.Provenance}
+	s := &Survey{Dir: dir, Options: opts, StimulusProvenance: stim.Provenance, StimulusDigest: digest}
 	for _, a := range opts.Areas {
 		for _, c := range opts.CreLines {
 			base := filepath.Join(dir, FileBase(a, c))

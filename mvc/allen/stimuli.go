@@ -1,6 +1,8 @@
 package allen
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	_ "image/jpeg" // BSDS500 photographs are JPEGs
@@ -55,8 +57,18 @@ type StimulusSet struct {
 	Images *Images
 	// Sources says where each image came from ("bsds500/train/12003.jpg", "1/f noise #3 ...").
 	Sources []string
-	// Provenance describes the whole set in one sentence, for files and captions.
+	// Provenance describes the whole set in one sentence, for files and captions. Folders
+	// under $MVC_DATA are written "$MVC_DATA/...", so that it reads the same on every machine.
 	Provenance string
+}
+
+// Digest returns a SHA-256 of the set's pixels and size (hex): two sets with the same digest
+// show the same images, wherever their files were read from.
+func (s *StimulusSet) Digest() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%dx%dx%d\n", s.Images.N, s.Images.Height, s.Images.Width)
+	h.Write(s.Images.Pixels)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // MakeStimuli builds the opts.Images stimulus images at opts.Height x opts.Width from
@@ -166,7 +178,7 @@ func bsdsStimuli(opts SimOptions, dir string, photos []string) (*StimulusSet, er
 	}
 	set.Provenance = fmt.Sprintf("%d BSDS500 photographs (Arbelaez et al. 2011) from %s, chosen by seed %d, "+
 		"converted to grey, letterboxed with grey to the 918:1174 aspect of the Brain Observatory's templates "+
-		"and area-resized to %dx%d", opts.Images, dir, opts.Seed, opts.Height, opts.Width)
+		"and area-resized to %dx%d", opts.Images, mvc.PortablePath(dir), opts.Seed, opts.Height, opts.Width)
 	return set, nil
 }
 

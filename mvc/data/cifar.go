@@ -101,7 +101,7 @@ func ReadCIFAR100(path, split string) (*Dataset, error) {
 		return nil, err
 	}
 	d.Split, d.ClassNames = holds, names
-	d.Provenance = fmt.Sprintf("CIFAR-100 %s set, binary file %s (fine labels; names %s)", holds, path, namesFrom)
+	d.Provenance = fmt.Sprintf("CIFAR-100 %s set, binary file %s (fine labels; names %s)", holds, mvc.PortablePath(path), namesFrom)
 	return d, nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mice2machines/mice2machines/mvc"
+
 	"github.com/pkg/errors"
 )
 
@@ -109,7 +111,7 @@ func readIDXFormat(path, split string) (*Dataset, error) {
 		Name: "MNIST", Domain: "M", Split: holds,
 		N: images.N, Height: images.Height, Width: images.Width, Channels: 1,
 		Pixels: images.Pixels, Labels: make([]int, len(labels)), ClassNames: DigitClassNames,
-		Provenance: fmt.Sprintf("IDX files %s and %s", path, labelsPath),
+		Provenance: fmt.Sprintf("IDX files %s and %s", mvc.PortablePath(path), mvc.PortablePath(labelsPath)),
 	}
 	for i, l := range labels {
 		if int(l) >= len(DigitClassNames) {

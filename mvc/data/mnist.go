@@ -223,7 +223,7 @@ func LoadMNIST(split MNISTSplit) (*Dataset, error) {
 		Name: "MNIST", Domain: "M", Split: name,
 		N: images.N, Height: images.Height, Width: images.Width, Channels: 1,
 		Pixels: images.Pixels, Labels: make([]int, len(labels)), ClassNames: DigitClassNames,
-		Provenance: fmt.Sprintf("MNIST %s set, official IDX files %s and %s", name, images.Source, path),
+		Provenance: fmt.Sprintf("MNIST %s set, official IDX files %s and %s", name, mvc.PortablePath(images.Source), mvc.PortablePath(path)),
 	}
 	for i, l := range labels {
 		d.Labels[i] = int(l)

@@ -135,7 +135,7 @@ func ReadMNISTMTar(path, split string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Provenance = fmt.Sprintf("MNIST-M %s set (Ganin & Lempitsky 2015), official archive %s", split, path)
+	d.Provenance = fmt.Sprintf("MNIST-M %s set (Ganin & Lempitsky 2015), official archive %s", split, mvc.PortablePath(path))
 	return d, nil
 }
 
@@ -297,7 +297,7 @@ func assembleMNISTM(images []*decodedPNG, labelsEntry string, labelsText []byte,
 		Name: "MNIST-M", Domain: "MM", Split: split,
 		N: len(names), Height: h, Width: w, Channels: 3,
 		Pixels: make([]uint8, len(names)*size), Labels: labels, ClassNames: DigitClassNames,
-		Provenance: fmt.Sprintf("MNIST-M %s set (Ganin & Lempitsky 2015), official archive %s", split, name),
+		Provenance: fmt.Sprintf("MNIST-M %s set (Ganin & Lempitsky 2015), official archive %s", split, mvc.PortablePath(name)),
 	}
 	for i, n := range names {
 		img := byName[n]

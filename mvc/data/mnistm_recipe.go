@@ -140,7 +140,7 @@ func LoadBackgrounds(dir string) (*Backgrounds, error) {
 		what = "BSDS500 training photographs (Arbelaez et al. 2011; real photos)"
 	}
 	return &Backgrounds{
-		Source: fmt.Sprintf("%d %s in %s", len(paths), what, dir),
+		Source: fmt.Sprintf("%d %s in %s", len(paths), what, mvc.PortablePath(dir)),
 		Photos: true,
 		paths:  paths,
 		once:   make([]sync.Once, len(paths)),

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mice2machines/mice2machines/mvc"
+
 	"github.com/pkg/errors"
 )
 
@@ -67,7 +69,7 @@ func ReadSVHNMAT(path, split string) (*Dataset, error) {
 		return nil, err
 	}
 	d.Split = holds
-	d.Provenance = fmt.Sprintf("SVHN %s set (cropped digits), MAT file %s", holds, path)
+	d.Provenance = fmt.Sprintf("SVHN %s set (cropped digits), MAT file %s", holds, mvc.PortablePath(path))
 	return d, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mice2machines/mice2machines/mvc"
+
 	"github.com/pkg/errors"
 	"github.com/scigolib/hdf5"
 )
@@ -255,7 +257,7 @@ func ReadUSPSH5(path, split string) (*Dataset, error) {
 		Name: "USPS", Domain: "U", Split: split,
 		N: n, Height: USPSSide, Width: USPSSide, Channels: 1,
 		Pixels: make([]uint8, n*uspsPixels), Labels: make([]int, n), ClassNames: DigitClassNames,
-		Provenance: fmt.Sprintf("USPS %s set, HDF5 file %s (%s, %s)", split, path, dataName, targetName),
+		Provenance: fmt.Sprintf("USPS %s set, HDF5 file %s (%s, %s)", split, mvc.PortablePath(path), dataName, targetName),
 	}
 	for i, v := range values {
 		if !(v >= 0 && v <= 1) {

@@ -100,7 +100,7 @@ func ReadUSPSLIBSVM(path, split string) (*Dataset, error) {
 		Name: "USPS", Domain: "U", Split: holds,
 		N: len(digits), Height: USPSSide, Width: USPSSide, Channels: 1,
 		Pixels: pixels, Labels: digits, ClassNames: DigitClassNames,
-		Provenance: fmt.Sprintf("USPS %s set, LIBSVM file %s", holds, path),
+		Provenance: fmt.Sprintf("USPS %s set, LIBSVM file %s", holds, mvc.PortablePath(path)),
 	}
 	return d, nil
 }

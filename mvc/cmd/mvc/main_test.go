@@ -171,6 +171,8 @@ func TestEnv(t *testing.T) {
 }
 
 func TestReproduceSmoke(t *testing.T) {
+	// Its own cache: what earlier runs left in the user's cache must not decide the outcome.
+	t.Setenv("MVC_CACHE", t.TempDir())
 	dir := t.TempDir()
 	code, stdout, stderr := runMVC("reproduce", "--profile", "smoke", "--out", dir)
 	if code != 0 {
