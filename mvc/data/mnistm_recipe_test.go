@@ -139,7 +139,7 @@ func TestMNISTMRecipeUsesBSDS500(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bg.Photos || !strings.Contains(bg.Source, "BSDS500") || !strings.Contains(bg.Source, dir) || bg.Len() != 200 {
+	if !bg.Photos || !strings.Contains(bg.Source, "BSDS500") || !strings.Contains(bg.Source, mvc.PortablePath(dir)) || bg.Len() != 200 {
 		t.Fatalf("backgrounds: photos %v, %d images, source %q", bg.Photos, bg.Len(), bg.Source)
 	}
 	mnist, err := LoadMNIST(MNISTTest)
