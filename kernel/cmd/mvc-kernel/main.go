@@ -14,8 +14,9 @@
 // run executes each notebook top to bottom with Jupyter's nbconvert (Debian's jupyter-nbconvert,
 // /usr/bin/jupyter), then checks the executed notebook; --save writes the executed notebook back
 // so its outputs are committed. check only checks notebooks as saved. A notebook fails when a
-// cell has an error output, prints "panic:" or "exit status N" (N > 0; nbconvert does not fail on
-// a failed "!" shell line), or lacks an expected output: cells tagged "expect-image" must show a
+// cell has an error output, prints "panic:", "exit status N" (N > 0; nbconvert does not fail on
+// a failed "!" shell line) or a line starting "error:" (how the notebooks report a failed step),
+// or lacks an expected output: cells tagged "expect-image" must show a
 // PNG or SVG, cells tagged "expect-output" must show something.
 package main
 
@@ -287,6 +288,7 @@ func checkNotebook(path string) ([]string, error) {
 			problems = append(problems, where+": no id field")
 		}
 		hasImage, hasOutput := false, false
+		var cellText strings.Builder
 		for _, o := range c.Outputs {
 			hasOutput = true
 			text := outputText(o.Text)
@@ -299,6 +301,12 @@ func checkNotebook(path string) ([]string, error) {
 							text += s
 						}
 					}
+				}
+			}
+			cellText.WriteString(text)
+			for _, line := range strings.Split(text, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(line), "error:") {
+					problems = append(problems, where+": printed "+strings.TrimSpace(line))
 				}
 			}
 			if o.OutputType == "error" {
@@ -325,8 +333,23 @@ func checkNotebook(path string) ([]string, error) {
 				problems = append(problems, where+": tagged expect-output but shows nothing")
 			}
 		}
+		if len(problems) > 0 && strings.HasPrefix(problems[len(problems)-1], where) && cellText.Len() > 0 {
+			problems[len(problems)-1] += "; its text output ends:\n" + tail(cellText.String(), 1500)
+		}
 	}
 	return problems, nil
+}
+
+// tail returns the last n bytes of s (at a line start when one is near).
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[len(s)-n:]
+	if i := strings.IndexByte(s, '\n'); i >= 0 && i < 200 {
+		s = s[i+1:]
+	}
+	return "..." + s
 }
 
 // outputText reads a stream output's text, a string or a list of strings in nbformat.
