@@ -141,6 +141,9 @@ const (
 	tagCells
 	tagKernels
 	tagPermutation
+	tagIoUA
+	tagIoUB
+	tagBlocks
 )
 
 // stream returns a PCG generator for (seed, tag, index): independent of how work is spread over

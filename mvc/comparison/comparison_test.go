@@ -88,8 +88,14 @@ func TestPipelineUntrainedDigitNet(t *testing.T) {
 				t.Errorf("caption of %s does not say %q", name, want)
 			}
 		}
-		if name != FigS4 && name != FigS5 && !strings.Contains(c, "bootstrap") {
+		if !strings.Contains(c, "bootstrap") {
 			t.Errorf("caption of %s does not name its statistics", name)
+		}
+		if (name == FigS4 || name == FigS5) && !strings.Contains(c, "moving-block bootstrap interval") {
+			t.Errorf("caption of %s does not give its correlations' intervals", name)
+		}
+		if name == Fig3 && !strings.Contains(c, "percentile bootstrap interval") {
+			t.Errorf("caption of %s does not give its IoUs' intervals", name)
 		}
 	}
 	t.Logf("%s", res.KernelSources())

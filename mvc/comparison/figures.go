@@ -240,7 +240,13 @@ func (r *Result) kdeFigure(base, neurn *Kernels, common string) (*plots.Figure, 
 				if err != nil {
 					return nil, errors.Wrapf(err, "fig3: %s", k.Label())
 				}
-				pn.Features = append(pn.Features, plots.KDESeries{Label: k.Label(), Values: compare.MinMaxScale(km.Values)})
+				values := compare.MinMaxScale(km.Values)
+				est, err := compare.BootstrapKDEIoU(pn.Cell.Values, values, r.bootstrap())
+				if err != nil {
+					return nil, errors.Wrapf(err, "fig3: cell %s, %s", c.ID, k.Label())
+				}
+				pn.Features = append(pn.Features, plots.KDESeries{Label: k.Label(), Values: values})
+				pn.IoUIntervals = append(pn.IoUIntervals, est)
 			}
 			panels = append(panels, pn)
 			n++
@@ -252,8 +258,9 @@ func (r *Result) kdeFigure(base, neurn *Kernels, common string) (*plots.Figure, 
 	caption := fmt.Sprintf("Figure 3: single-cell KDE overlap. For the %d most central selected cell(s) of each class, Gaussian KDEs (Scott's bandwidth) of "+
 		"the values of the cell's neural representation resized to the kernel size (%dx%d) and min-max scaled to [0, 1], as Eq. 1 prepares it (black), and of the "+
 		"min-max scaled values of the kernel of %s and of %s nearest that cell by Eq. 1; the legend gives each kernel's KDE-IoU with the cell (Eq. 5, "+
-		"%d grid points). The IoUs are single-cell descriptive values without intervals. %s", r.Profile.KDECells, base.Shape[0], base.Shape[1],
-		base.Label(), neurn.Label(), compare.GridPoints, common)
+		"%d grid points) with a %.0f%% percentile bootstrap interval (%d resamples of the cell's and the kernel's values, drawn independently with "+
+		"replacement, KDEs refitted; seeded). %s", r.Profile.KDECells, base.Shape[0], base.Shape[1],
+		base.Label(), neurn.Label(), compare.GridPoints, 100*r.bootstrap().Level, r.bootstrap().Resamples, common)
 	return plots.KDEFigure(panels, 2, "Fig. 3: KDE of cell vs feature representation values (IoU in legend)", caption)
 }
 
@@ -286,7 +293,7 @@ func (r *Result) overlayFigure(area, label string, base, neurn *Kernels) (*plots
 	}
 	var panels []plots.OverlayPanel
 	for _, c := range cells {
-		pn, err := overlayPanel(c, r.Profile.OverlaySeconds, base, neurn)
+		pn, err := overlayPanel(c, r.Profile.OverlaySeconds, base, neurn, r.bootstrap())
 		if err != nil {
 			return nil, errors.Wrapf(err, "figure %s: cell %s", label, c.ID)
 		}
@@ -297,9 +304,27 @@ func (r *Result) overlayFigure(area, label string, base, neurn *Kernels) (*plots
 		"to the same stimulus sequence - each natural scene resized to the models' %dx%d input by area averaging and scaled to [0, 1], valid "+
 		"cross-correlation with the kernel map, absolute value averaged over positions (the response energy of that first-layer channel), held for the frames "+
 		"the scene is shown and the response to uniform grey for blank sweeps; every curve is z-scored over the window, with no calcium-response delay "+
-		"modelled. For the NeuRN model each scene first goes through NeuRN (k = 3, as in the model; uniform grey gives 0). The legend gives each signal's Pearson r with the dF/F (descriptive, no test). Data: %s. Kernels: %s.",
-		label, len(cells), area, r.Profile.OverlaySeconds, base.Label(), neurn.Label(), CIFAR27Size, CIFAR27Size, r.Data, r.kernelWords())
+		"modelled. For the NeuRN model each scene first goes through NeuRN (k = 3, as in the model; uniform grey gives 0). The legend gives each signal's Pearson r with the dF/F and its %.0f%% moving-block bootstrap interval (blocks of %.0f s of frames, %d resamples, seeded; "+
+		"blocks keep the traces' autocorrelation, which makes pair-wise or Fisher-z intervals far too narrow). Data: %s. Kernels: %s.",
+		label, len(cells), area, r.Profile.OverlaySeconds, base.Label(), neurn.Label(), CIFAR27Size, CIFAR27Size,
+		100*r.bootstrap().Level, overlayBlockSeconds, r.bootstrap().Resamples, r.Data, r.kernelWords())
 	return plots.Overlay(panels, fmt.Sprintf("Fig. %s: %s dF/F and kernel responses to the same scenes", label, area), caption)
+}
+
+// overlayBlockSeconds is the block length of the S4/S5 correlations' block bootstrap: longer than
+// a GCaMP6 transient's decay and than a scene (250 ms), so blocks keep the traces' dependence.
+const overlayBlockSeconds = 1.0
+
+// overlayBlock returns the number of frames in overlayBlockSeconds (at least 1, at most all).
+func overlayBlock(times []float64) int {
+	if len(times) < 2 {
+		return 1
+	}
+	dt := (times[len(times)-1] - times[0]) / float64(len(times)-1)
+	if dt <= 0 {
+		return 1
+	}
+	return max(1, min(len(times), int(math.Round(overlayBlockSeconds/dt))))
 }
 
 // KernelResponse returns the mean absolute response of a kernel map to an image of h x w values
@@ -326,7 +351,7 @@ func KernelResponse(img []float64, h, w int, k compare.Map) float64 {
 	return sum / float64(n)
 }
 
-func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels) (*plots.OverlayPanel, error) {
+func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels, boot compare.BootstrapOptions) (*plots.OverlayPanel, error) {
 	f, err := allen.Open(c.File)
 	if err != nil {
 		return nil, err
@@ -423,6 +448,24 @@ func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels) (*plots.Over
 			r = math.NaN()
 		}
 		pn.Correlations = append(pn.Correlations, r)
+		est, err := compare.BlockBootstrapPearson(signal, pn.DFF, overlayBlock(pn.Times), boot)
+		if err != nil {
+			est = compare.Estimate{Mean: r, Low: math.NaN(), High: math.NaN()}
+		}
+		pn.CorrelationIntervals = append(pn.CorrelationIntervals, est)
 	}
 	return pn, nil
+}
+
+// bootstrap returns the bootstrap options of the figures' intervals: the results table's
+// resamples, level and seed.
+func (r *Result) bootstrap() compare.BootstrapOptions {
+	o := compare.DefaultBootstrapOptions()
+	if r.Table != nil {
+		o.Resamples, o.Level, o.Seed = r.Table.Resamples, r.Table.Level, r.Table.BootstrapSeed
+	}
+	if r.Profile.Resamples > 0 && (r.Table == nil || r.Table.Resamples == 0) {
+		o.Resamples = r.Profile.Resamples
+	}
+	return o
 }

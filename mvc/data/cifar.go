@@ -119,7 +119,7 @@ func cifarFineNames(dir string) (names []string, from string, err error) {
 	if len(names) != 100 {
 		return nil, "", errors.Errorf("%s: %d names, want CIFAR-100's 100 fine label names, one a line", p, len(names))
 	}
-	return names, p, nil
+	return names, mvc.PortablePath(p), nil
 }
 
 // decodeCIFAR100 decodes CIFAR-100 binary records into a dataset (labels: fine labels), pixels

@@ -248,6 +248,9 @@ type KDEPanel struct {
 	// Cell are the cell's values; Features one series per model (e.g. base and NeuRN).
 	Cell     KDESeries
 	Features []KDESeries
+	// IoUIntervals, when set, hold one estimate per feature series (e.g.
+	// [compare.BootstrapKDEIoU]); the legend then gives each IoU with its interval.
+	IoUIntervals []compare.Estimate
 }
 
 // KDEFigure builds Figure 3 of the paper: in each panel, Gaussian KDEs ([compare.NewKDE],
@@ -319,6 +322,10 @@ func kdePlot(pn KDEPanel) (*plot.Plot, error) {
 				return nil, errors.Wrapf(err, "series %q", s.Label)
 			}
 			label = fmt.Sprintf("%s: IoU %.3f", s.Label, ov.IoU)
+			if i-1 < len(pn.IoUIntervals) {
+				e := pn.IoUIntervals[i-1]
+				label += fmt.Sprintf(" [%.3f, %.3f]", e.Low, e.High)
+			}
 		}
 		p.Add(l)
 		p.Legend.Add(label, l)
@@ -336,8 +343,10 @@ type OverlayPanel struct {
 	// Signals are 1-D feature-representation signals at the same times (e.g. base and NeuRN).
 	Signals []KDESeries
 	// Correlations, when set, are the Pearson correlations of each signal with the dF/F, shown
-	// in the legend.
-	Correlations []float64
+	// in the legend; CorrelationIntervals, when set, their intervals (e.g.
+	// [compare.BlockBootstrapPearson]).
+	Correlations         []float64
+	CorrelationIntervals []compare.Estimate
 }
 
 // zscore returns (v - mean) / sd (sd 0: v - mean).
@@ -398,7 +407,12 @@ func Overlay(panels []OverlayPanel, title, caption string) (*Figure, error) {
 			p.Add(sl)
 			label := s.Label
 			if k < len(pn.Correlations) {
-				label += fmt.Sprintf(" (r=%.2f)", pn.Correlations[k])
+				label += fmt.Sprintf(" (r=%.2f", pn.Correlations[k])
+				if k < len(pn.CorrelationIntervals) {
+					e := pn.CorrelationIntervals[k]
+					label += fmt.Sprintf(" [%.2f, %.2f]", e.Low, e.High)
+				}
+				label += ")"
 			}
 			p.Legend.Add(label, sl)
 		}
