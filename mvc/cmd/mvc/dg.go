@@ -65,6 +65,7 @@ func dgWorkerMain(args []string) int {
 // dgOptions are the parsed flags of "mvc dg".
 type dgOptions struct {
 	profile, out, onnx     string
+	init                   string
 	experiments, models    []string
 	seeds, restarts        int
 	supervise, quiet, keep bool
@@ -92,6 +93,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&models, "models", "", "comma-separated Table 1 models of the profile to run (default: all)")
 	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
 	fs.StringVar(&o.out, "out", "figures", "output folder (tables; results in <out>/dg)")
+	fs.StringVar(&o.init, "init", "cifar27", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights)")
 	fs.StringVar(&o.onnx, "onnx", "", "an ImageNet-trained ONNX model: adds the Table 1 model \"onnx\" (a backbone with a new head)")
 	fs.BoolVar(&o.tablesOnly, "tables-only", false, "train nothing: write the tables from the results already stored")
 	fs.BoolVar(&o.keep, "keep-checkpoints", false, "keep each finished run's training checkpoint in <out>/runs/dg")
@@ -116,6 +118,9 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 		for _, m := range strings.Split(models, ",") {
 			o.models = append(o.models, strings.ToLower(strings.TrimSpace(m)))
 		}
+	}
+	if o.init != "cifar27" && o.init != "none" {
+		return badInput("--init %q: want cifar27 or none", o.init)
 	}
 	if o.seeds < 0 || o.restarts < 0 {
 		return badInput("--seeds and --restarts must be >= 0")
@@ -151,7 +156,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, e := range o.experiments {
 		j := dgJob{
-			experiment: e, profile: o.profile, out: o.out, models: o.models, seeds: o.seeds, onnx: o.onnx,
+			experiment: e, profile: o.profile, out: o.out, models: o.models, seeds: o.seeds, onnx: o.onnx, freshInit: o.init == "none",
 			tablesOnly: o.tablesOnly, keep: o.keep, log: log, trainProgress: progress,
 		}
 		if os.Getenv(dgWorkerEnvVar) == "1" {
@@ -221,8 +226,10 @@ type dgJob struct {
 	models                         []string
 	seeds                          int
 	tablesOnly, keep               bool
-	log, trainProgress, heartbeat  io.Writer
-	watchdog                       *train.Watchdog
+	// freshInit plans Table 1 runs from fresh weights even where a CIFAR-27 run exists (--init none).
+	freshInit                     bool
+	log, trainProgress, heartbeat io.Writer
+	watchdog                      *train.Watchdog
 }
 
 // dgFactory builds the sweep's models by the implementation their spec names (ModelSpec.Impl):
@@ -314,7 +321,9 @@ func (j dgJob) plan() (specs []dg.RunSpec, notes []string, err error) {
 		if len(opts.Models) == 0 {
 			return nil, notes, nil
 		}
-		opts.Init = cifarInit(j.out, j.profile)
+		if !j.freshInit {
+			opts.Init = cifarInit(j.out, j.profile)
+		}
 		if j.profile == "quick" {
 			opts.Width = zooQuickWidth(p.Width)
 		}
@@ -401,11 +410,18 @@ func (j dgJob) about(done, planned int, seconds float64, notes []string) []strin
 	} else {
 		desc = dg.Table1Profiles[j.profile].Description
 	}
+	initFlag := ""
+	if j.freshInit && j.experiment == "table1" {
+		initFlag = " --init none"
+	}
 	lines := []string{
 		fmt.Sprintf("Profile %s: %s.", j.profile, desc),
 		fmt.Sprintf("%d of %d planned runs are done (one JSON file each in %s; %s of training and evaluation in all). "+
-			"Regenerate with `go run ./mvc/cmd/mvc dg --profile %s --experiment %s` (a rerun trains only the missing runs).",
-			done, planned, filepath.ToSlash(j.storeDir()), fmtSeconds(seconds), j.profile, j.experiment),
+			"Regenerate with `go run ./mvc/cmd/mvc dg --profile %s%s --experiment %s` (a rerun trains only the missing runs).",
+			done, planned, filepath.ToSlash(j.storeDir()), fmtSeconds(seconds), j.profile, initFlag, j.experiment),
+	}
+	if j.freshInit && j.experiment == "table1" {
+		lines = append(lines, "Every run starts from fresh weights (`--init none`), not from a CIFAR-27 run.")
 	}
 	for _, n := range notes {
 		lines = append(lines, n+".")

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mice2machines/mice2machines/mvc/dg"
+	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
 func TestDGBadInput(t *testing.T) {
@@ -63,5 +65,44 @@ func TestDGSmokeProtocol(t *testing.T) {
 	md, _ = os.ReadFile(filepath.Join(out, "table_digits_protocol.md"))
 	if !strings.Contains(string(md), "4 of 8 planned runs are done") {
 		t.Errorf("--tables-only with 2 seeds should report 4 of 8 runs:\n%s", md)
+	}
+}
+
+// A Table 1 run starts from its model's CIFAR-27 run when one matches, unless --init none.
+func TestDGInitFromCIFAR27(t *testing.T) {
+	out := t.TempDir()
+	spec, _ := json.Marshal(modelSpec{Model: "digitnet", Width: 0.125, Classes: 27, Size: 32, Seed: 1})
+	sum, _ := json.Marshal(train.Summary{Setup: train.Setup{ModelSpec: spec}})
+	run := filepath.Join(out, cifarRunsDir, cifarRunName("digitnet", 0, "smoke"))
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(run, train.ResultFile), sum, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, fresh := range []bool{false, true} {
+		specs, _, err := dgJob{experiment: "table1", profile: "smoke", out: out, freshInit: fresh}.plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		inits, bare := 0, 0
+		for _, s := range specs {
+			if s.Model.NeuRN == 0 {
+				bare++
+			}
+			if s.Init != "" {
+				inits++
+				if s.Model.NeuRN != 0 || s.Model.Name != "digitnet" {
+					t.Errorf("%s starts from %s", s.ID(), s.Init)
+				}
+			}
+		}
+		// Smoke: DigitNet bare and +RandConv start from it (there is no +NeuRN CIFAR-27 run here).
+		if want := map[bool]int{false: bare, true: 0}[fresh]; bare == 0 || inits != want {
+			t.Errorf("freshInit %v: %d runs start from the CIFAR-27 run, want %d", fresh, inits, want)
+		}
+	}
+	if code, _, _ := runMVC("dg", "--init", "imagenet"); code != exitUsage {
+		t.Errorf("--init imagenet: exit %d, want %d", code, exitUsage)
 	}
 }
