@@ -143,27 +143,10 @@ func TracePanelForFile(f *allen.File, before, after float64) (*TracePanel, error
 // peak dF/F (the maximum of the mean within 1 s) marked with a red dot; x is time from onset in
 // seconds, y dF/F. Panels are laid out in cols columns.
 func DFFTraces(panels []*TracePanel, cols int, title, caption string) (*Figure, error) {
-	if len(panels) == 0 || cols < 1 {
-		return nil, errors.New("s3 figure: no panels or no columns")
-	}
-	rows := (len(panels) + cols - 1) / cols
-	grid := &plotGrid{title: title, plots: make([][]*plot.Plot, rows)}
-	for r := range rows {
-		grid.plots[r] = make([]*plot.Plot, cols)
-	}
-	for i, pn := range panels {
-		p, err := tracePlot(pn)
-		if err != nil {
-			return nil, errors.Wrapf(err, "s3 figure: panel %d (%s)", i, pn.Title)
-		}
-		grid.plots[i/cols][i%cols] = p
-	}
-	fig := &Figure{Content: grid, Width: vg.Length(cols) * 3.6 * vg.Inch, Height: vg.Length(rows)*2.6*vg.Inch + 0.4*vg.Inch,
-		DPI: 128, Caption: caption}
-	if err := fig.check(); err != nil {
-		return nil, errors.Wrap(err, "s3 figure")
-	}
-	return fig, nil
+	return panelFigure("s3 figure", title, caption, len(panels), cols, 3.6*vg.Inch, 2.6*vg.Inch, func(i int) (*plot.Plot, error) {
+		p, err := tracePlot(panels[i])
+		return p, errors.Wrap(err, panels[i].Title)
+	})
 }
 
 func tracePlot(pn *TracePanel) (*plot.Plot, error) {
@@ -240,6 +223,32 @@ func xys(x, y []float64) plotter.XYs {
 }
 
 // plotGrid draws gonum plots in aligned tiles under a title; nil plots leave tiles empty.
+// panelFigure lays n panels out in cols columns (plot(i) draws panel i; what names the figure
+// in errors) on a figure of cellW x cellH per panel, with a title strip.
+func panelFigure(what, title, caption string, n, cols int, cellW, cellH vg.Length, plot1 func(i int) (*plot.Plot, error)) (*Figure, error) {
+	if n == 0 || cols < 1 {
+		return nil, errors.Errorf("%s: no panels or no columns", what)
+	}
+	cols = min(cols, n)
+	rows := (n + cols - 1) / cols
+	grid := &plotGrid{title: title, plots: make([][]*plot.Plot, rows)}
+	for r := range rows {
+		grid.plots[r] = make([]*plot.Plot, cols)
+	}
+	for i := range n {
+		p, err := plot1(i)
+		if err != nil {
+			return nil, errors.Wrapf(err, "%s: panel %d", what, i)
+		}
+		grid.plots[i/cols][i%cols] = p
+	}
+	fig := &Figure{Content: grid, Width: vg.Length(cols) * cellW, Height: vg.Length(rows)*cellH + 0.4*vg.Inch, DPI: 128, Caption: caption}
+	if err := fig.check(); err != nil {
+		return nil, errors.Wrap(err, what)
+	}
+	return fig, nil
+}
+
 type plotGrid struct {
 	title string
 	plots [][]*plot.Plot

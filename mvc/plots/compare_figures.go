@@ -258,27 +258,10 @@ type KDEPanel struct {
 // series, all on one grid spanning every sample +- 3 bandwidths; each feature's legend entry
 // gives its KDE-IoU with the cell ([compare.KDEOverlap], Eq. 5, on [compare.GridPoints] points).
 func KDEFigure(panels []KDEPanel, cols int, title, caption string) (*Figure, error) {
-	if len(panels) == 0 || cols < 1 {
-		return nil, errors.New("fig3: no panels or no columns")
-	}
-	rows := (len(panels) + cols - 1) / cols
-	grid := &plotGrid{title: title, plots: make([][]*plot.Plot, rows)}
-	for r := range rows {
-		grid.plots[r] = make([]*plot.Plot, cols)
-	}
-	for i, pn := range panels {
-		p, err := kdePlot(pn)
-		if err != nil {
-			return nil, errors.Wrapf(err, "fig3: panel %d (%s)", i, pn.Title)
-		}
-		grid.plots[i/cols][i%cols] = p
-	}
-	fig := &Figure{Content: grid, Width: vg.Length(cols) * 3.4 * vg.Inch, Height: vg.Length(rows)*2.6*vg.Inch + 0.4*vg.Inch,
-		DPI: 128, Caption: caption}
-	if err := fig.check(); err != nil {
-		return nil, errors.Wrap(err, "fig3")
-	}
-	return fig, nil
+	return panelFigure("fig3", title, caption, len(panels), cols, 3.4*vg.Inch, 2.6*vg.Inch, func(i int) (*plot.Plot, error) {
+		p, err := kdePlot(panels[i])
+		return p, errors.Wrap(err, panels[i].Title)
+	})
 }
 
 func kdePlot(pn KDEPanel) (*plot.Plot, error) {

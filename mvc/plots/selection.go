@@ -31,28 +31,10 @@ type SelectionPanel struct {
 // larger outlined dots of the same colour, and each centroid as a black cross. Panels whose
 // selection has no embedding (too few vectors) are an error.
 func SelectionFigure(panels []SelectionPanel, cols int, title, caption string) (*Figure, error) {
-	if len(panels) == 0 || cols < 1 {
-		return nil, errors.New("selection figure: no panels or no columns")
-	}
-	cols = min(cols, len(panels))
-	rows := (len(panels) + cols - 1) / cols
-	grid := &plotGrid{title: title, plots: make([][]*plot.Plot, rows)}
-	for r := range rows {
-		grid.plots[r] = make([]*plot.Plot, cols)
-	}
-	for i, pn := range panels {
-		p, err := selectionPlot(pn)
-		if err != nil {
-			return nil, errors.Wrapf(err, "selection figure: panel %d (%s)", i, pn.Title)
-		}
-		grid.plots[i/cols][i%cols] = p
-	}
-	fig := &Figure{Content: grid, Width: vg.Length(cols) * 3.6 * vg.Inch, Height: vg.Length(rows)*3.4*vg.Inch + 0.4*vg.Inch,
-		DPI: 128, Caption: caption}
-	if err := fig.check(); err != nil {
-		return nil, errors.Wrap(err, "selection figure")
-	}
-	return fig, nil
+	return panelFigure("selection figure", title, caption, len(panels), cols, 3.6*vg.Inch, 3.4*vg.Inch, func(i int) (*plot.Plot, error) {
+		p, err := selectionPlot(panels[i])
+		return p, errors.Wrap(err, panels[i].Title)
+	})
 }
 
 // selectionColors are the clusters' colours: the comparison colours without black, which marks
