@@ -45,21 +45,7 @@ func init() {
 }
 
 func dgWorkerMain(args []string) int {
-	err := runDG(args, os.Stdout, os.Stderr)
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, train.ErrStalled):
-		fmt.Fprintf(os.Stderr, "mvc dg: %s\n", oneLine(err.Error()))
-		return train.ExitStalled
-	default:
-		fmt.Fprintf(os.Stderr, "mvc dg: %s\n", oneLine(err.Error()))
-		var ue usageError
-		if errors.As(err, &ue) {
-			return exitUsage
-		}
-		return 1
-	}
+	return workerExit("dg", runDG(args, os.Stdout, os.Stderr))
 }
 
 // dgOptions are the parsed flags of "mvc dg".

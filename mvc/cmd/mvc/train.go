@@ -36,21 +36,25 @@ func init() {
 
 // workerMain runs the supervised training child and maps its outcome to an exit status.
 func workerMain(args []string) int {
-	err := runTrain(args, os.Stdout, os.Stderr)
-	switch {
-	case err == nil:
+	return workerExit("train", runTrain(args, os.Stdout, os.Stderr))
+}
+
+// workerExit maps the outcome of a supervised child ("mvc train", "mvc dg") to its exit status,
+// printing the error in one line: 0, train.ExitStalled for a stall (the supervisor resumes),
+// exitUsage for bad input (it does not), 1 otherwise.
+func workerExit(command string, err error) int {
+	if err == nil {
 		return 0
-	case errors.Is(err, train.ErrStalled):
-		fmt.Fprintf(os.Stderr, "mvc train: %s\n", oneLine(err.Error()))
-		return train.ExitStalled
-	default:
-		fmt.Fprintf(os.Stderr, "mvc train: %s\n", oneLine(err.Error()))
-		var ue usageError
-		if errors.As(err, &ue) {
-			return exitUsage
-		}
-		return 1
 	}
+	fmt.Fprintf(os.Stderr, "mvc %s: %s\n", command, oneLine(err.Error()))
+	var ue usageError
+	switch {
+	case errors.Is(err, train.ErrStalled):
+		return train.ExitStalled
+	case errors.As(err, &ue):
+		return exitUsage
+	}
+	return 1
 }
 
 // dataNames are the datasets "mvc train" and "mvc eval" accept.
