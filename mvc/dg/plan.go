@@ -2,6 +2,7 @@ package dg
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/pkg/errors"
 
@@ -105,6 +106,20 @@ type PlanOptions struct {
 	Seeds int
 	// Models, when set, keeps only these models of the profile.
 	Models []string
+}
+
+// ProtocolVariants are the keys of the digits protocol's rows, in order ([VariantKey]); "mvc dg
+// --variants" trains only some of them (the tables still show every finished run).
+var ProtocolVariants = []string{"erm", "neurn", "randconv", "neurn+randconv"}
+
+// VariantKey returns the key of a run's variant: "erm" for the bare model, else its row suffix in
+// lower case without the leading "+" ("neurn", "randconv", "neurn+randconv").
+func VariantKey(neurnK int, randConv bool) string {
+	v := strings.ToLower(strings.TrimPrefix(variantName(neurnK, randConv), "+"))
+	if v == "" {
+		return "erm"
+	}
+	return v
 }
 
 func (o PlanOptions) model(name string, width float64, k int, seed uint64) ModelSpec {

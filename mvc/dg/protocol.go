@@ -102,6 +102,7 @@ func (p ProtocolProfile) Specs(o PlanOptions) ([]RunSpec, error) {
 	if seeds < 1 || p.Model == "" {
 		return nil, errors.Errorf("dg: protocol profile %q has no model or seeds", p.Name)
 	}
+
 	var specs []RunSpec
 	for seed := uint64(1); seed <= uint64(seeds); seed++ {
 		for _, v := range p.variants() {

@@ -373,6 +373,25 @@ func TestProfilesPlan(t *testing.T) {
 	if err != nil || len(p) != 12 || !p[0].Input.Whiten || p[3].Input.RandConv == nil || p[3].Model.NeuRN != 3 {
 		t.Fatalf("protocol quick: %d specs (%v)", len(p), err)
 	}
+	// Every protocol run has one of the protocol's variant keys, each key as many runs.
+	perKey := map[string]int{}
+	for _, s := range p {
+		perKey[VariantKey(s.Model.NeuRN, s.Input.RandConv != nil)]++
+	}
+	for _, k := range ProtocolVariants {
+		if perKey[k] != 3 {
+			t.Errorf("protocol quick: %d runs of variant %q, want 3 (one per seed): %v", perKey[k], k, perKey)
+		}
+	}
+	for _, c := range []struct {
+		k    int
+		rc   bool
+		want string
+	}{{0, false, "erm"}, {3, false, "neurn"}, {0, true, "randconv"}, {3, true, "neurn+randconv"}} {
+		if got := VariantKey(c.k, c.rc); got != c.want {
+			t.Errorf("VariantKey(%d, %v) = %q, want %q", c.k, c.rc, got, c.want)
+		}
+	}
 	// Options: fewer seeds, a subset of models, an unknown model.
 	if two, err := q.Specs(PlanOptions{Domains: Table1Domains(data.DomainSYN, false), Seeds: 2, Models: []string{"vit"}}); err != nil || len(two) != 2*2*3 {
 		t.Fatalf("vit, 2 seeds, no USPS: %d specs (%v), want 12", len(two), err)

@@ -53,6 +53,7 @@ type dgOptions struct {
 	profile, out, onnx     string
 	init                   string
 	experiments, models    []string
+	variants               []string
 	seeds, restarts        int
 	supervise, quiet, keep bool
 	tablesOnly, verbose    bool
@@ -77,6 +78,8 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.profile, "profile", "quick", "smoke, quick or paper")
 	fs.StringVar(&experiments, "experiment", "table1,protocol", "comma-separated: table1, protocol")
 	fs.StringVar(&models, "models", "", "comma-separated Table 1 models of the profile to run (default: all)")
+	var variants string
+	fs.StringVar(&variants, "variants", "", "comma-separated protocol rows to run: erm, neurn, randconv, neurn+randconv (default: all; the table shows what is done)")
 	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
 	fs.StringVar(&o.out, "out", "figures", "output folder (tables; results in <out>/dg)")
 	fs.StringVar(&o.init, "init", "cifar27", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights)")
@@ -103,6 +106,15 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	if models != "" {
 		for _, m := range strings.Split(models, ",") {
 			o.models = append(o.models, strings.ToLower(strings.TrimSpace(m)))
+		}
+	}
+	if variants != "" {
+		for _, v := range strings.Split(variants, ",") {
+			v = strings.ToLower(strings.TrimSpace(v))
+			if !slices.Contains(dg.ProtocolVariants, v) {
+				return badInput("--variants %q: want some of %s", v, strings.Join(dg.ProtocolVariants, ", "))
+			}
+			o.variants = append(o.variants, v)
 		}
 	}
 	if o.init != "cifar27" && o.init != "none" {
@@ -142,7 +154,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, e := range o.experiments {
 		j := dgJob{
-			experiment: e, profile: o.profile, out: o.out, models: o.models, seeds: o.seeds, onnx: o.onnx, freshInit: o.init == "none",
+			experiment: e, profile: o.profile, out: o.out, models: o.models, seeds: o.seeds, onnx: o.onnx, freshInit: o.init == "none", variants: o.variants,
 			tablesOnly: o.tablesOnly, keep: o.keep, log: log, trainProgress: progress,
 		}
 		if os.Getenv(dgWorkerEnvVar) == "1" {
@@ -213,7 +225,9 @@ type dgJob struct {
 	seeds                          int
 	tablesOnly, keep               bool
 	// freshInit plans Table 1 runs from fresh weights even where a CIFAR-27 run exists (--init none).
-	freshInit                     bool
+	freshInit bool
+	// variants keeps only these rows of the digits protocol (--variants).
+	variants                      []string
 	log, trainProgress, heartbeat io.Writer
 	watchdog                      *train.Watchdog
 }
@@ -365,7 +379,13 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 			Profile: j.profile, Log: j.log, TrainProgress: j.trainProgress, Watchdog: j.watchdog, Heartbeat: j.heartbeat,
 			BackendName: mvc.ChooseBackend().Config,
 		}
-		if _, err := sw.Run(ctx, specs); err != nil {
+		todo := specs
+		if j.variants != nil {
+			todo = slices.DeleteFunc(slices.Clone(specs), func(s dg.RunSpec) bool {
+				return !slices.Contains(j.variants, dg.VariantKey(s.Model.NeuRN, s.Input.RandConv != nil))
+			})
+		}
+		if _, err := sw.Run(ctx, todo); err != nil {
 			return nil, err
 		}
 	}

@@ -106,3 +106,30 @@ func TestDGInitFromCIFAR27(t *testing.T) {
 		t.Errorf("--init imagenet: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// --variants trains only the rows asked for; the table counts the whole plan.
+func TestDGVariants(t *testing.T) {
+	skipWithoutMNIST(t)
+	out := t.TempDir()
+	code, _, stderr := runMVC("dg", "--profile", "smoke", "--experiment", "protocol", "--variants", "erm, neurn",
+		"--supervise=false", "--quiet", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	results, err := dg.Store{Dir: filepath.Join(out, dgResultsDir, dg.ExperimentProtocol)}.All()
+	if err != nil || len(results) != 2 {
+		t.Fatalf("%d stored results (%v), want 2", len(results), err)
+	}
+	for _, r := range results {
+		if r.Spec.Input.RandConv != nil {
+			t.Errorf("--variants erm,neurn trained %s", r.ID)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "table_digits_protocol.md"))
+	if !strings.Contains(string(md), "2 of 4 planned runs are done") {
+		t.Errorf("table:\n%s", md)
+	}
+	if code, _, _ := runMVC("dg", "--variants", "mixup"); code != exitUsage {
+		t.Errorf("--variants mixup: exit %d, want %d", code, exitUsage)
+	}
+}
