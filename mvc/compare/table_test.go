@@ -215,7 +215,7 @@ func TestTableSaveAndLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 3 {
+	if len(paths) != 4 {
 		t.Fatalf("wrote %v", paths)
 	}
 	loaded, err := LoadTable(filepath.Join(dir, DefaultTableName+".json"))
@@ -233,8 +233,12 @@ func TestTableSaveAndLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != len(table.Rows)+1 || recs[0][8] != "mean_rmse" || recs[1][len(recs[1])-1] != "test fixture, seed 21" {
+	if len(recs) != len(table.Rows)+1 || recs[0][8] != "mean_rmse" || recs[0][len(recs[0])-1] != "rsa" {
 		t.Errorf("rows CSV: %d records, header %v, first %v", len(recs), recs[0], recs[1])
+	}
+	prov, err := os.ReadFile(filepath.Join(dir, DefaultTableName+".provenance.txt"))
+	if err != nil || !strings.HasPrefix(string(prov), "test fixture, seed 21\n") || !strings.Contains(string(prov), "permutation") {
+		t.Errorf("provenance file: %v\n%s", err, prov)
 	}
 	raw, _ = os.ReadFile(filepath.Join(dir, DefaultTableName+"_neurn_vs_base.csv"))
 	if n := strings.Count(string(raw), "\n"); n != len(table.Comparisons)+1 {

@@ -3,6 +3,7 @@ package compare
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,12 +26,13 @@ func formatOptional(v *float64) string {
 	return formatFloat(*v)
 }
 
-// WriteRowsCSV writes the rows as CSV with a header; every line carries the provenance, and
-// undefined CKA/RSA values are empty fields.
+// WriteRowsCSV writes the rows as CSV with a header; undefined CKA/RSA values are empty fields.
+// The provenance, the same for every row, is written once beside it by [Table.Save]
+// (name.provenance.txt) and in the JSON.
 func (t *Table) WriteRowsCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	header := []string{"model", "neurn", "level", "area", "cre", "class", "n_cells", "n_kernels",
-		"mean_rmse", "ci_low", "ci_high", "ci_level", "resamples", "cka", "rsa", "provenance"}
+		"mean_rmse", "ci_low", "ci_high", "ci_level", "resamples", "cka", "rsa"}
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -38,7 +40,7 @@ func (t *Table) WriteRowsCSV(w io.Writer) error {
 		rec := []string{r.Model, strconv.FormatBool(r.NeuRN), r.Level, r.Area, r.Cre, r.Class,
 			strconv.Itoa(r.NCells), strconv.Itoa(r.NKernels), formatFloat(r.MeanRMSE),
 			formatFloat(r.CILow), formatFloat(r.CIHigh), formatFloat(t.Level), strconv.Itoa(t.Resamples),
-			formatOptional(r.CKA), formatOptional(r.RSA), t.Provenance}
+			formatOptional(r.CKA), formatOptional(r.RSA)}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -47,12 +49,13 @@ func (t *Table) WriteRowsCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// WriteComparisonsCSV writes the NeuRN vs non-NeuRN comparisons as CSV with a header.
+// WriteComparisonsCSV writes the NeuRN vs non-NeuRN comparisons as CSV with a header (the
+// provenance is beside it, as for [Table.WriteRowsCSV]).
 func (t *Table) WriteComparisonsCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	header := []string{"architecture", "level", "area", "cre", "class", "n_cells",
 		"mean_rmse_base", "mean_rmse_neurn", "mean_diff", "diff_ci_low", "diff_ci_high", "ci_level",
-		"p", "p_holm", "permutations", "exact", "provenance"}
+		"p", "p_holm", "permutations", "exact"}
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -60,7 +63,7 @@ func (t *Table) WriteComparisonsCSV(w io.Writer) error {
 		rec := []string{c.Architecture, c.Level, c.Area, c.Cre, c.Class, strconv.Itoa(c.NCells),
 			formatFloat(c.MeanBase), formatFloat(c.MeanNeuRN), formatFloat(c.MeanDiff),
 			formatFloat(c.CILow), formatFloat(c.CIHigh), formatFloat(t.Level), formatFloat(c.P),
-			formatFloat(c.PHolm), strconv.Itoa(c.Permutations), strconv.FormatBool(c.Exact), t.Provenance}
+			formatFloat(c.PHolm), strconv.Itoa(c.Permutations), strconv.FormatBool(c.Exact)}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -76,9 +79,17 @@ func (t *Table) WriteJSON(w io.Writer) error {
 	return enc.Encode(t)
 }
 
+// WriteProvenance writes where the table's data came from and the statistics' settings, as text.
+func (t *Table) WriteProvenance(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "%s\n\nStatistics: percentile bootstrap %.0f%% intervals, %d resamples of cells and kernels (seed %d); "+
+		"paired sign-flip permutation tests, %d permutations (seed %d), Holm-adjusted per architecture and level.\n",
+		t.Provenance, 100*t.Level, t.Resamples, t.BootstrapSeed, t.Permutations, t.PermutationSeed)
+	return err
+}
+
 // Save writes the table atomically ([mvc.WriteFileAtomic]) into dir as name.csv (rows),
-// name_neurn_vs_base.csv (comparisons; only when there are any) and name.json (everything), and
-// returns the paths written.
+// name_neurn_vs_base.csv (comparisons; only when there are any), name.provenance.txt (where the
+// data came from, once for both CSVs) and name.json (everything), and returns the paths written.
 func (t *Table) Save(dir, name string) ([]string, error) {
 	type file struct {
 		path  string
@@ -86,6 +97,7 @@ func (t *Table) Save(dir, name string) ([]string, error) {
 	}
 	files := []file{
 		{filepath.Join(dir, name+".csv"), t.WriteRowsCSV},
+		{filepath.Join(dir, name+".provenance.txt"), t.WriteProvenance},
 		{filepath.Join(dir, name+".json"), t.WriteJSON},
 	}
 	if len(t.Comparisons) > 0 {

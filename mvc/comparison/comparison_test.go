@@ -74,7 +74,7 @@ func TestPipelineUntrainedDigitNet(t *testing.T) {
 			t.Errorf("table %s not written", name)
 		}
 	}
-	if len(paths) != 18 {
+	if len(paths) != 19 {
 		t.Errorf("%d paths written: %v", len(paths), paths)
 	}
 	for _, name := range FigureNames {

@@ -44,5 +44,5 @@ func Example() {
 	// digitnet: 20 of 24 kernel maps 5x5, trained false
 	// digitnet+NeuRN: 20 of 24 kernel maps 5x5, trained false
 	// 22 rows, 22 NeuRN vs base comparisons
-	// 18 files written, 0 figures skipped
+	// 19 files written, 0 figures skipped
 }
