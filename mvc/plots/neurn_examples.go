@@ -214,7 +214,7 @@ func neurnExampleRows(opts NeuRNExamplesOptions) (rows []example, backend comput
 		},
 	)
 
-	return rows, backend, images.Source, nil
+	return rows, backend, mvc.PortablePath(images.Source), nil
 }
 
 // neurnExamplesCaption describes the figure and the provenance of each row.
