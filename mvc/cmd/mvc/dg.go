@@ -63,9 +63,9 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("dg", "[--profile smoke|quick|paper] [--experiment table1,protocol] [--models a,b] [--seeds N] [--out figures]",
 		"Runs the domain-generalization sweeps and writes their tables into --out:\n"+
 			"  table1    the paper's Table 1: each model, with and without NeuRN (and with RandConv for a\n"+
-			"            few), fine-tuned on one digit domain (from its CIFAR-27 run in <out>/runs when\n"+
-			"            there is one) and tested on the others -> table1.md, .html, .csv, table1_runs.csv,\n"+
-			"            table1_paper.csv\n"+
+			"            few), fine-tuned on one digit domain (smoke, paper: from its CIFAR-27 run in\n"+
+			"            <out>/runs when there is one; quick: from fresh weights; see --init) and tested on\n"+
+			"            the others -> table1.md, .html, .csv, table1_runs.csv, table1_paper.csv\n"+
 			"  protocol  the literature's protocol: DigitNet from scratch on MNIST images 0-9,999, ERM,\n"+
 			"            +NeuRN, +RandConv, +NeuRN+RandConv -> table_digits_protocol.md, .csv, _runs.csv\n"+
 			"Each finished run is one JSON file in <out>/dg/<experiment>/ (spec, seed, epochs, source\n"+
@@ -82,7 +82,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&variants, "variants", "", "comma-separated protocol rows to run: erm, neurn, randconv, neurn+randconv (default: all; the table shows what is done)")
 	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
 	fs.StringVar(&o.out, "out", "figures", "output folder (tables; results in <out>/dg)")
-	fs.StringVar(&o.init, "init", "cifar27", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights)")
+	fs.StringVar(&o.init, "init", "", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights); default: cifar27 for smoke and paper, none for quick (its CIFAR-27 runs end at chance)")
 	fs.StringVar(&o.onnx, "onnx", "", "an ImageNet-trained ONNX model: adds the Table 1 model \"onnx\" (a backbone with a new head)")
 	fs.BoolVar(&o.tablesOnly, "tables-only", false, "train nothing: write the tables from the results already stored")
 	fs.BoolVar(&o.keep, "keep-checkpoints", false, "keep each finished run's training checkpoint in <out>/runs/dg")
@@ -117,8 +117,9 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 			o.variants = append(o.variants, v)
 		}
 	}
-	if o.init != "cifar27" && o.init != "none" {
-		return badInput("--init %q: want cifar27 or none", o.init)
+	freshInit, err := dgFreshInit(o.profile, o.init)
+	if err != nil {
+		return err
 	}
 	if o.seeds < 0 || o.restarts < 0 {
 		return badInput("--seeds and --restarts must be >= 0")
@@ -154,7 +155,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, e := range o.experiments {
 		j := dgJob{
-			experiment: e, profile: o.profile, out: o.out, models: o.models, seeds: o.seeds, onnx: o.onnx, freshInit: o.init == "none", variants: o.variants,
+			experiment: e, profile: o.profile, out: o.out, models: o.models, seeds: o.seeds, onnx: o.onnx, freshInit: freshInit, variants: o.variants,
 			tablesOnly: o.tablesOnly, keep: o.keep, log: log, trainProgress: progress,
 		}
 		if os.Getenv(dgWorkerEnvVar) == "1" {
@@ -215,6 +216,18 @@ func superviseDG(ctx context.Context, args []string, o dgOptions, stdout, stderr
 		return err
 	}
 	return nil
+}
+
+// dgFreshInit tells whether Table 1 runs start from fresh weights: --init none, or no --init
+// with a profile that does not start from its CIFAR-27 runs (dg.Table1Profile.InitFromCIFAR27).
+func dgFreshInit(profile, init string) (bool, error) {
+	switch init {
+	case "":
+		return !dg.Table1Profiles[profile].InitFromCIFAR27, nil
+	case "cifar27", "none":
+		return init == "none", nil
+	}
+	return false, badInput("--init %q: want cifar27 or none", init)
 }
 
 // dgJob plans one experiment of a profile, trains the runs the store lacks and writes the
@@ -417,8 +430,8 @@ func (j dgJob) about(done, planned int, seconds float64, notes []string) []strin
 		desc = dg.Table1Profiles[j.profile].Description
 	}
 	initFlag := ""
-	if j.freshInit && j.experiment == "table1" {
-		initFlag = " --init none"
+	if j.experiment == "table1" && j.freshInit == dg.Table1Profiles[j.profile].InitFromCIFAR27 {
+		initFlag = map[bool]string{true: " --init none", false: " --init cifar27"}[j.freshInit]
 	}
 	lines := []string{
 		fmt.Sprintf("Profile %s: %s.", j.profile, desc),
@@ -427,7 +440,8 @@ func (j dgJob) about(done, planned int, seconds float64, notes []string) []strin
 			done, planned, filepath.ToSlash(j.storeDir()), fmtSeconds(seconds), j.profile, initFlag, j.experiment),
 	}
 	if j.freshInit && j.experiment == "table1" {
-		lines = append(lines, "Every run starts from fresh weights (`--init none`), not from a CIFAR-27 run.")
+		lines = append(lines, "Every run starts from fresh weights, not from a CIFAR-27 run (`--init none`"+
+			map[bool]string{true: "", false: ", the " + j.profile + " profile's default: its CIFAR-27 runs end at chance"}[dg.Table1Profiles[j.profile].InitFromCIFAR27]+").")
 	}
 	for _, n := range notes {
 		lines = append(lines, n+".")

@@ -68,7 +68,8 @@ func TestDGSmokeProtocol(t *testing.T) {
 	}
 }
 
-// A Table 1 run starts from its model's CIFAR-27 run when one matches, unless --init none.
+// A Table 1 run starts from its model's CIFAR-27 run when one matches, unless --init none or the
+// profile starts fresh by default (quick).
 func TestDGInitFromCIFAR27(t *testing.T) {
 	out := t.TempDir()
 	spec, _ := json.Marshal(modelSpec{Model: "digitnet", Width: 0.125, Classes: 27, Size: 32, Seed: 1})
@@ -100,6 +101,16 @@ func TestDGInitFromCIFAR27(t *testing.T) {
 		// Smoke: DigitNet bare and +RandConv start from it (there is no +NeuRN CIFAR-27 run here).
 		if want := map[bool]int{false: bare, true: 0}[fresh]; bare == 0 || inits != want {
 			t.Errorf("freshInit %v: %d runs start from the CIFAR-27 run, want %d", fresh, inits, want)
+		}
+	}
+	// Without --init: smoke and paper follow the CIFAR-27 chain, quick starts fresh.
+	for _, c := range []struct {
+		profile, init string
+		fresh         bool
+	}{{"smoke", "", false}, {"quick", "", true}, {"paper", "", false}, {"quick", "cifar27", false}, {"paper", "none", true}} {
+		fresh, err := dgFreshInit(c.profile, c.init)
+		if err != nil || fresh != c.fresh {
+			t.Errorf("dgFreshInit(%q, %q) = %v, %v; want %v", c.profile, c.init, fresh, err, c.fresh)
 		}
 	}
 	if code, _, _ := runMVC("dg", "--init", "imagenet"); code != exitUsage {

@@ -17,9 +17,13 @@ func init() {
 }
 
 // reproduceDG trains the experiment's missing runs of the profile (none when its results are
-// committed under figures/dg) and writes its tables.
+// committed under figures/dg) and writes its tables; Table 1 runs start from the profile's
+// default weights (dg.Table1Profile.InitFromCIFAR27), as "mvc dg" without --init.
 func reproduceDG(c *reproduceContext, experiment string) error {
-	j := dgJob{experiment: experiment, profile: c.Profile, out: c.Out, log: c.Stdout, watchdog: &train.Watchdog{}}
+	j := dgJob{
+		experiment: experiment, profile: c.Profile, out: c.Out, log: c.Stdout, watchdog: &train.Watchdog{},
+		freshInit: !dg.Table1Profiles[c.Profile].InitFromCIFAR27,
+	}
 	paths, err := j.run(context.Background(), c.Backend)
 	if err != nil {
 		return err
