@@ -1,8 +1,27 @@
 package nn
 
 import (
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's customary dot import.
 )
+
+// BatchNormCountName is the name of the non-trainable scalar (int64) variable that counts a batch
+// normalization layer's moving-average updates; its debiased momentum is min(momentum, 1 -
+// 1/count), GoMLX's (layers/norm's "avg_weight"): the first 1/(1-momentum) updates average the
+// batch statistics seen so far instead of leaning on the initial (0, 1). Package train finds the
+// layers by this name to recompute their statistics before evaluating (train.Config.BNStatsBatches).
+const BatchNormCountName = "moving_count"
+
+// DebiasedMomentum returns min(momentum, 1 - 1/count) as a scalar of dtype, and count + 1 (the new
+// count): the momentum of a moving average's count-th update (count from 1), which makes the
+// first updates a plain mean of the values seen (GoMLX's batch normalization, layers/norm). count
+// is the int64 scalar of updates before this one.
+func DebiasedMomentum(count *Node, momentum float64, dtype dtypes.DType) (m, newCount *Node) {
+	newCount = AddScalar(count, 1)
+	w := ConvertDType(newCount, dtype)
+	m = Min(Scalar(count.Graph(), dtype, momentum), OneMinus(Reciprocal(w)))
+	return m, newCount
+}
 
 // BatchNormTrain normalizes x [..., channels] with the statistics of the batch (Ioffe and Szegedy
 // 2015): y = (x - mean) / sqrt(variance + eps) * gamma + beta, with mean and (population)

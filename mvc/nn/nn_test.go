@@ -369,3 +369,21 @@ func TestBatchNormTrain(t *testing.T) {
 	}, x, gamma, beta)
 	assertClose(t, "inference with batch statistics", got, evalOnly(t, func(in []*Node) *Node { return plain(in, true) }, x, gamma, beta), 1e-5)
 }
+
+// The debiased momentum averages the first 1/(1-momentum) values exactly, then is the momentum.
+func TestDebiasedMomentum(t *testing.T) {
+	exec := MustNewExec(mvc.MustBackend(), func(count *Node) []*Node {
+		m, next := DebiasedMomentum(count, 0.99, dtypes.Float32)
+		return []*Node{m, next}
+	})
+	for _, c := range []struct {
+		count int64
+		want  float64
+	}{{0, 0}, {1, 0.5}, {3, 0.75}, {98, 1 - 1.0/99}, {99, 0.99}, {500, 0.99}} {
+		out := exec.MustExec(c.count)
+		m, next := out[0].Value().(float32), out[1].Value().(int64)
+		if math.Abs(float64(m)-c.want) > 1e-6 || next != c.count+1 {
+			t.Errorf("count %d: momentum %g, next %d; want %g, %d", c.count, m, next, c.want, c.count+1)
+		}
+	}
+}

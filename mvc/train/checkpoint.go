@@ -101,6 +101,9 @@ type Setup struct {
 	ValidationData string `json:"validation_data"`
 	// ClassNames are the training set's class names.
 	ClassNames []string `json:"class_names,omitempty"`
+	// BNStatsBatches is Config.BNStatsBatches for a model with batch normalization, 0 for one
+	// without (which is unaffected by it).
+	BNStatsBatches int `json:"bn_stats_batches,omitempty"`
 }
 
 // Accumulator sums a training epoch's per-batch loss and accuracy.

@@ -35,6 +35,8 @@ const (
 	// DefaultCheckpointEvery is how often a checkpoint is also written inside an epoch, so a
 	// stalled or killed long epoch loses at most this much work.
 	DefaultCheckpointEvery = 10 * time.Minute
+	// DefaultBNStatsBatches is Config.BNStatsBatches' default.
+	DefaultBNStatsBatches = 10
 )
 
 // Config configures [Run]. Zero values take the defaults named in each field.
@@ -81,6 +83,15 @@ type Config struct {
 	// CheckpointEvery is how often a checkpoint is written inside an epoch (default 10 min;
 	// negative: only at epoch ends).
 	CheckpointEvery time.Duration
+	// BNStatsBatches is how many training batches recompute the batch normalization statistics
+	// before every validation (precise BN: Wu and Johnson, "Rethinking 'Batch' in BatchNorm",
+	// 2021; GoMLX's norm.UpdateBatchNormAverages): the layers' update counts
+	// (nn.BatchNormCountName) are reset and the batches, the first of a seeded permutation of the
+	// training set, run forward in training mode, so that the moving averages are the mean of
+	// their statistics under the current weights. Default 10 (where every family's debiased
+	// momentum, 0.9 to 0.999, still averages exactly); negative: off (the averages of training,
+	// Keras'). Models without batch normalization skip it.
+	BNStatsBatches int
 	// Progress receives a progress bar (throughput, ETA) and one line per epoch; nil for quiet.
 	Progress io.Writer
 	// Watchdog, when set, stops the run with [ErrStalled] when a step stalls.
@@ -149,6 +160,9 @@ func (c Config) withDefaults(trainClasses int) (Config, error) {
 	}
 	if c.CheckpointEvery == 0 {
 		c.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if c.BNStatsBatches == 0 {
+		c.BNStatsBatches = DefaultBNStatsBatches
 	}
 	if c.Resume && c.Dir == "" {
 		return c, errors.New("train: Resume needs a run directory (Config.Dir)")

@@ -28,6 +28,7 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/nn"
 )
 
 // EpochMetrics are one epoch's metrics, one line of [MetricsFile]. All fields except Seconds
@@ -101,12 +102,17 @@ type runner struct {
 	store      *model.Store
 	trainExec  *model.Exec
 	evalExec   *model.Exec
-	compiled   map[string]bool
-	clock      *stepClock
-	state      State
-	best       []*Tensor
-	progress   *progress
-	lastSave   time.Time
+	// statsExec runs the model forward in training mode without updating the weights, to
+	// recompute batch normalization statistics; bnCounts are the layers' update counts (none:
+	// the model has no batch normalization).
+	statsExec *model.Exec
+	bnCounts  []*model.Variable
+	compiled  map[string]bool
+	clock     *stepClock
+	state     State
+	best      []*Tensor
+	progress  *progress
+	lastSave  time.Time
 }
 
 // Run fine-tunes a classifier on trainSet as the paper does (section "Training"): Adam (learning
@@ -232,6 +238,9 @@ func (r *runner) setup() error {
 	if err != nil {
 		return err
 	}
+	if err := r.findBatchNorm(); err != nil {
+		return err
+	}
 
 	if cfg.Dir != "" {
 		if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
@@ -313,6 +322,11 @@ func (r *runner) initFrom(path string) error {
 		if v == nil || !v.Shape().Equal(shape) {
 			continue // e.g. the classifier head of a model with another number of classes
 		}
+		if _, name := model.SplitPath(t.Info.Path); name == nn.BatchNormCountName {
+			// The moving averages start from the checkpoint's but are re-estimated on this
+			// run's data as if new (AdaBN: Li et al., 2016): the first update replaces them.
+			continue
+		}
 		use = append(use, t)
 		loaded++
 	}
@@ -320,6 +334,75 @@ func (r *runner) initFrom(path string) error {
 		return errors.Errorf("train: --init %s: no variable of the checkpoint matches this model (different architecture?)", path)
 	}
 	return setVariables(r.store, use)
+}
+
+// findBatchNorm builds the training graph for the first batch's size (creating the variables)
+// and looks for batch normalization update counts (nn.BatchNormCountName). With some, it builds
+// the statistics executor and records Config.BNStatsBatches in the run's setup.
+func (r *runner) findBatchNorm() error {
+	if r.cfg.BNStatsBatches < 0 {
+		return nil
+	}
+	if _, err := r.compile(r.trainExec, "train", min(r.cfg.BatchSize, r.train.N), true); err != nil {
+		return err
+	}
+	for v := range r.store.IterVariables() {
+		if _, name := model.SplitPath(v.Path()); name == nn.BatchNormCountName && isModelVariable(v.Path()) {
+			r.bnCounts = append(r.bnCounts, v)
+		}
+	}
+	if len(r.bnCounts) == 0 {
+		return nil
+	}
+	var err error
+	r.statsExec, err = model.NewExec(r.backend, r.store, func(scope *model.Scope, images, labels *Node) (*Node, *Node) {
+		r.store.SetTraining(images.Graph(), true)
+		logits := callModel(r.cfg.Model, scope, images, r.cfg.Classes)
+		return ReduceAllSum(logits), countCorrect(logits, labels)
+	})
+	if err != nil {
+		return errors.Wrap(err, "train: creating the batch normalization statistics step")
+	}
+	r.statsExec.WithName("bn_stats")
+	r.state.Setup.BNStatsBatches = r.cfg.BNStatsBatches
+	return nil
+}
+
+// recomputeBatchNorm resets the batch normalization update counts and runs Config.BNStatsBatches
+// training batches (the first of a seeded permutation, the same every epoch) forward in training
+// mode: the moving averages become the mean of the batches' statistics under the current weights
+// (Config.BNStatsBatches). A no-op for a model without batch normalization.
+func (r *runner) recomputeBatchNorm() error {
+	if r.statsExec == nil {
+		return nil
+	}
+	for _, v := range r.bnCounts {
+		// One tensor each: an executor may donate a variable's buffer to its update.
+		if err := v.SetValue(tensors.FromValue(int64(0))); err != nil {
+			return errors.Wrapf(err, "train: resetting %s", v.Path())
+		}
+	}
+	order := epochPermutation(r.cfg.Seed, 0, r.train.N)
+	nb := min(r.cfg.BNStatsBatches, (r.train.N+r.cfg.BatchSize-1)/r.cfg.BatchSize)
+	stop := make(chan struct{})
+	defer close(stop)
+	for b := range batches(r.train, order, r.cfg.BatchSize, 0, nb, r.cfg.Height, r.cfg.Width, r.cfg.Channels, stop) {
+		if b.err != nil {
+			return errors.Wrap(b.err, "train: preparing a batch normalization statistics batch")
+		}
+		slow, _ := r.compile(r.statsExec, "bn_stats", b.n, false)
+		err := r.guarded(slow, false, func() error {
+			out, err := r.statsExec.Call(b.images, b.labels)
+			for _, t := range out {
+				_ = t.FinalizeAll()
+			}
+			return err
+		})
+		if err != nil {
+			return errors.Wrap(err, "train: recomputing the batch normalization statistics")
+		}
+	}
+	return nil
 }
 
 // compile builds (and caches) an executor's graph for a batch size; it reports whether the graph
@@ -511,6 +594,9 @@ func (r *runner) runEpoch(epoch int) error {
 	trainSeconds := time.Since(start).Seconds()
 	imagesThisRun := r.state.Partial.Images - seenAtStart
 
+	if err := r.recomputeBatchNorm(); err != nil {
+		return errors.Wrapf(err, "train: epoch %d", epoch)
+	}
 	var ev Evaluation
 	var err error
 	if cfg.Evaluate != nil {

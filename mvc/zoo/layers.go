@@ -182,11 +182,15 @@ func (b *builder) dense(scope *model.Scope, x *Node, units int, bias bool) *Node
 
 // batchNorm is batch normalization over the last axis (Ioffe and Szegedy 2015) with the family's
 // epsilon and momentum: variables "gamma" (when scale), "beta", and the non-trainable
-// "moving_mean" and "moving_variance" (Keras' four weights). Training (the store's IsTraining)
-// normalizes with the batch statistics with the exact gradient through them (nn.BatchNormTrain;
-// GoMLX's own layer, on this backend, trains only with UseBackendInference(false), whose gradient
-// treats them as constants) and updates the moving averages with the unbiased batch variance;
-// inference uses the moving averages.
+// "moving_mean" and "moving_variance" (Keras' four weights) and "moving_count" (an int64 count of
+// updates, nn.BatchNormCountName; not a float parameter, so not in NumParams). Training (the
+// store's IsTraining) normalizes with the batch statistics with the exact gradient through them
+// (nn.BatchNormTrain; GoMLX's own layer, on this backend, trains only with
+// UseBackendInference(false), whose gradient treats them as constants) and updates the moving
+// averages with the unbiased batch variance and the debiased momentum min(momentum, 1 - 1/count)
+// of GoMLX's layer (nn.DebiasedMomentum): Keras' plain momentum 0.99 would leave 40% of the
+// initial (0, 1) in the averages after 90 steps, and a short run's inference on them is at chance
+// however well it trains. Inference uses the moving averages.
 func (b *builder) batchNorm(scope *model.Scope, x *Node, scale bool) *Node {
 	dims := x.Shape().Dimensions
 	c := dims[len(dims)-1]
@@ -199,17 +203,19 @@ func (b *builder) batchNorm(scope *model.Scope, x *Node, scale bool) *Node {
 	beta := scope.WithInitializer(Zeros).VariableWithShape("beta", vshape).NodeValue(b.g)
 	meanVar := scope.WithInitializer(Zeros).VariableWithShape("moving_mean", vshape).SetTrainable(false)
 	varVar := scope.WithInitializer(ones).VariableWithShape("moving_variance", vshape).SetTrainable(false)
+	countVar := scope.WithInitializer(Zeros).VariableWithShape(nn.BatchNormCountName, shapes.Make(dtypes.Int64)).SetTrainable(false)
 	if !scope.IsTraining(b.g) {
 		return nn.BatchNormInference(x, gamma, beta, meanVar.NodeValue(b.g), varVar.NodeValue(b.g), b.bnEps)
 	}
 	y, mean, variance := nn.BatchNormTrain(x, gamma, beta, b.bnEps)
-	m := b.bnMomentum
+	m, updates := nn.DebiasedMomentum(countVar.NodeValue(b.g), b.bnMomentum, x.DType())
+	countVar.SetNodeValue(updates)
 	unbiased := variance
 	if count > 1 {
 		unbiased = MulScalar(variance, float64(count)/float64(count-1))
 	}
-	meanVar.SetNodeValue(Add(MulScalar(meanVar.NodeValue(b.g), m), MulScalar(mean, 1-m)))
-	varVar.SetNodeValue(Add(MulScalar(varVar.NodeValue(b.g), m), MulScalar(unbiased, 1-m)))
+	meanVar.SetNodeValue(Add(Mul(meanVar.NodeValue(b.g), m), Mul(mean, OneMinus(m))))
+	varVar.SetNodeValue(Add(Mul(varVar.NodeValue(b.g), m), Mul(unbiased, OneMinus(m))))
 	return y
 }
 
