@@ -41,9 +41,9 @@ type Table1Profile struct {
 	// InitFromCIFAR27 says whether the runs start, by default, from the model's CIFAR-27 run of
 	// the same profile when one exists (the paper's ImageNet -> CIFAR-27 -> digits chain; "mvc dg
 	// --init" overrides it). The quick profile starts from fresh weights: its CIFAR-27 runs (3
-	// epochs of 2,700 images at width 0.25) end at chance, 2.6-6.3% validation accuracy for
-	// the 10 Table-1 models against 1/27 = 3.7%, so they would carry nothing to the digits while
-	// tying the committed Table 1 to untracked checkpoints that a clean clone retrains.
+	// epochs of 2,700 images at width 0.25) are too short to carry features to the digits, and
+	// starting from them would tie the committed quick Table 1 to checkpoints that a clean clone
+	// does not have.
 	InitFromCIFAR27 bool
 	// Training holds the data sizes and training settings of every run.
 	Training Training
@@ -59,7 +59,7 @@ var Table1Profiles = map[string]Table1Profile{
 		Training: Training{TrainImages: 160, TestImages: 64, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 2},
 	},
 	"quick": {
-		Name: "quick", Description: "the 10 Table-1 models at the zoo's quick widths (0.125 for VGG19 and ViT, 0.25 for the others) with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2; per source the first 960 training images (batches of 32, at most 3 epochs, early stopping on the next 128 images), 512 test images per target, 1 seed, from fresh weights (the quick CIFAR-27 runs end at chance; --init cifar27 starts from them)",
+		Name: "quick", Description: "the 10 Table-1 models at the zoo's quick widths (0.125 for VGG19 and ViT, 0.25 for the others) with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2; per source the first 960 training images (batches of 32, at most 3 epochs, early stopping on the next 128 images), 512 test images per target, 1 seed, from fresh weights (--init cifar27 starts from the quick CIFAR-27 runs)",
 		Cost:   "see figures/README.md (measured on the 2-core machine)",
 		Models: table1ModelNames(), Width: 0.25, NeuRN: 3,
 		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1,

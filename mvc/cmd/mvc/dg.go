@@ -82,7 +82,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&variants, "variants", "", "comma-separated protocol rows to run: erm, neurn, randconv, neurn+randconv (default: all; the table shows what is done)")
 	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
 	fs.StringVar(&o.out, "out", "figures", "output folder (tables; results in <out>/dg)")
-	fs.StringVar(&o.init, "init", "", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights); default: cifar27 for smoke and paper, none for quick (its CIFAR-27 runs end at chance)")
+	fs.StringVar(&o.init, "init", "", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights); default: cifar27 for smoke and paper, none for quick")
 	fs.StringVar(&o.onnx, "onnx", "", "an ImageNet-trained ONNX model: adds the Table 1 model \"onnx\" (a backbone with a new head)")
 	fs.BoolVar(&o.tablesOnly, "tables-only", false, "train nothing: write the tables from the results already stored")
 	fs.BoolVar(&o.keep, "keep-checkpoints", false, "keep each finished run's training checkpoint in <out>/runs/dg")
@@ -441,7 +441,7 @@ func (j dgJob) about(done, planned int, seconds float64, notes []string) []strin
 	}
 	if j.freshInit && j.experiment == "table1" {
 		lines = append(lines, "Every run starts from fresh weights, not from a CIFAR-27 run (`--init none`"+
-			map[bool]string{true: "", false: ", the " + j.profile + " profile's default: its CIFAR-27 runs end at chance"}[dg.Table1Profiles[j.profile].InitFromCIFAR27]+").")
+			map[bool]string{true: "", false: ", the " + j.profile + " profile's default"}[dg.Table1Profiles[j.profile].InitFromCIFAR27]+").")
 	}
 	for _, n := range notes {
 		lines = append(lines, n+".")
