@@ -380,7 +380,7 @@ func TestDebiasedMomentum(t *testing.T) {
 		count int64
 		want  float64
 	}{{0, 0}, {1, 0.5}, {3, 0.75}, {98, 1 - 1.0/99}, {99, 0.99}, {500, 0.99}} {
-		out := exec.MustExec(c.count)
+		out := exec.MustCall(c.count)
 		m, next := out[0].Value().(float32), out[1].Value().(int64)
 		if math.Abs(float64(m)-c.want) > 1e-6 || next != c.count+1 {
 			t.Errorf("count %d: momentum %g, next %d; want %g, %d", c.count, m, next, c.want, c.count+1)
