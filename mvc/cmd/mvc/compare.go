@@ -31,11 +31,14 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	survey := fs.String("survey", "", "folder of a simulated survey (survey.json), instead of the cached one")
 	nwb := fs.String("nwb", "", "comma-separated NWB files or glob patterns (real Brain Observatory session B files)")
 	runs := fs.String("runs", "", "folder of the CIFAR-27 fine-tuning runs (default: <out>/runs, where mvc reproduce puts them)")
-	out := fs.String("out", "figures", "output folder")
+	out := fs.String("out", "", "output folder (default: figures; "+smokeOut+" for the smoke profile)")
 	profile := fs.String("profile", "quick", "smoke, quick or paper")
 	seed := fs.Uint64("seed", 42, "seed of the selection, bootstrap and permutations")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *out == "" {
+		*out = defaultReproduceOut(*profile)
 	}
 	if *survey != "" && *nwb != "" {
 		return badInput("give --survey or --nwb, not both")

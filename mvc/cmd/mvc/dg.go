@@ -81,7 +81,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	var variants string
 	fs.StringVar(&variants, "variants", "", "comma-separated protocol rows to run: erm, neurn, randconv, neurn+randconv (default: all; the table shows what is done)")
 	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
-	fs.StringVar(&o.out, "out", "figures", "output folder (tables; results in <out>/dg)")
+	fs.StringVar(&o.out, "out", "", "output folder (tables; results in <out>/dg; default: figures, "+smokeOut+" for the smoke profile)")
 	fs.StringVar(&o.init, "init", "", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights); default: cifar27 for smoke and paper, none for quick")
 	fs.StringVar(&o.onnx, "onnx", "", "an ImageNet-trained ONNX model: adds the Table 1 model \"onnx\" (a backbone with a new head)")
 	fs.BoolVar(&o.tablesOnly, "tables-only", false, "train nothing: write the tables from the results already stored")
@@ -95,6 +95,9 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	}
 	if _, ok := dg.Table1Profiles[o.profile]; !ok {
 		return badInput("unknown --profile %q: want smoke, quick or paper", o.profile)
+	}
+	if o.out == "" {
+		o.out = defaultReproduceOut(o.profile)
 	}
 	for _, e := range strings.Split(experiments, ",") {
 		e = strings.TrimSpace(e)

@@ -189,6 +189,35 @@ func TestReproduceSmoke(t *testing.T) {
 	}
 }
 
+// Without --out, the smoke profile writes into figures-smoke, never over the committed figures/.
+func TestReproduceSmokeDefaultOut(t *testing.T) {
+	t.Setenv("MVC_CACHE", t.TempDir())
+	t.Chdir(t.TempDir())
+	code, _, stderr := runMVC("reproduce", "--profile", "smoke", "--only", "neurn_examples")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(smokeOut, "neurn_examples.png")); err != nil {
+		t.Errorf("the smoke profile did not write into %s: %v", smokeOut, err)
+	}
+	if _, err := os.Stat("figures"); !os.IsNotExist(err) {
+		t.Errorf("the smoke profile touched figures/ (stat: %v)", err)
+	}
+	// dg too (compare shares the same default).
+	if code, _, stderr := runMVC("dg", "--profile", "smoke", "--experiment", "protocol", "--tables-only", "--quiet"); code != 0 {
+		t.Fatalf("dg --tables-only: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(smokeOut, "table_digits_protocol.md")); err != nil {
+		t.Errorf("dg smoke did not write into %s: %v", smokeOut, err)
+	}
+	if _, err := os.Stat("figures"); !os.IsNotExist(err) {
+		t.Errorf("dg smoke touched figures/ (stat: %v)", err)
+	}
+	if defaultReproduceOut("quick") != "figures" || defaultReproduceOut("paper") != "figures" {
+		t.Error("quick and paper must write into figures/ by default")
+	}
+}
+
 func TestBenchNeuRNRuns(t *testing.T) {
 	code, stdout, stderr := runMVC("bench", "neurn", "--batch", "2", "--size", "8", "--k", "3", "--duration", "20ms")
 	if code != 0 || !strings.Contains(stdout, "NeuRN on 2 images") {

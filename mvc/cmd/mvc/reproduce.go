@@ -83,13 +83,16 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 			"  paper  "+profiles["paper"]+"\n\n"+
 			"Steps, in the order they run:\n"+steps.String(), stderr)
 	profile := fs.String("profile", "quick", "smoke, quick or paper")
-	out := fs.String("out", "figures", "output directory")
+	out := fs.String("out", "", "output directory (default: figures; "+smokeOut+" for the smoke profile, so that a look does not overwrite the committed figures)")
 	only := fs.String("only", "", "comma-separated steps to run (default: all)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if _, ok := profiles[*profile]; !ok {
 		return badInput("unknown --profile %q: want smoke, quick or paper", *profile)
+	}
+	if *out == "" {
+		*out = defaultReproduceOut(*profile)
 	}
 	var selected []string
 	if *only != "" {
@@ -122,4 +125,18 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// smokeOut is where the smoke profile of reproduce, compare and dg writes by default: its
+// tiny-model figures and tables are not the committed ones (figures/, the quick profile's) and
+// must not replace them.
+const smokeOut = "figures-smoke"
+
+// defaultReproduceOut is the --out of reproduce, compare and dg when none is given: figures for quick and paper,
+// smokeOut for smoke.
+func defaultReproduceOut(profile string) string {
+	if profile == "smoke" {
+		return smokeOut
+	}
+	return "figures"
 }
