@@ -21,6 +21,7 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/pkg/errors"
 
+	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/plots"
 )
 
@@ -238,6 +239,18 @@ func flush() error {
 func escapeMarkdown(s string) string {
 	r := strings.NewReplacer("*", `\*`, "_", `\_`, "#", `\#`, "`", "\\`", "<", "&lt;")
 	return r.Replace(s)
+}
+
+// RelPath returns path as a notebook's saved output should show it: relative to the repository
+// root when that is shorter to follow (../shared/data), else with mvc.PortableText's folders
+// ($MVC_DATA, $GOMODCACHE, ~), so that outputs name no folder of the machine that ran them.
+func RelPath(path string) string {
+	if root, err := RepoRoot(); err == nil && filepath.IsAbs(path) {
+		if rel, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(rel, "../../") {
+			return rel
+		}
+	}
+	return mvc.PortableText(path)
 }
 
 // RepoRoot returns the repository root of this module, found by walking up from the working

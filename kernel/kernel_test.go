@@ -78,3 +78,23 @@ func TestRepoRoot(t *testing.T) {
 		t.Errorf("RepoRoot %s has no go.mod", root)
 	}
 }
+
+func TestRelPath(t *testing.T) {
+	RepoRoot, RelPath := kernel.RepoRoot, kernel.RelPath
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := filepath.Join(filepath.Dir(root), "shared", "data")
+	if got := RelPath(shared); got != filepath.Join("..", "shared", "data") {
+		t.Errorf("RelPath(%q) = %q, want ../shared/data", shared, got)
+	}
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	far := filepath.Join(home, ".cache", "x")
+	if rel, _ := filepath.Rel(root, far); strings.HasPrefix(rel, "../../") {
+		if got := RelPath(far); got != "~/.cache/x" {
+			t.Errorf("RelPath(%q) = %q, want ~/.cache/x", far, got)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package mvc
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -95,4 +96,27 @@ func goModCache() string {
 		return filepath.Join(home, "go", "pkg", "mod")
 	}
 	return ""
+}
+
+// PortableText returns s with the machine-specific folders it names written as a reader on
+// another machine can follow them: $MVC_DATA/..., $GOMODCACHE/... (as [PortablePath]) and the
+// home folder as ~. For text shown in saved notebook outputs and captions; error messages keep
+// the absolute paths the user needs.
+func PortableText(s string) string {
+	home, _ := os.UserHomeDir()
+	for _, r := range []struct{ name, dir string }{
+		{"$" + DataEnvVar, os.Getenv(DataEnvVar)}, {"$GOMODCACHE", goModCache()}, {"~", home},
+	} {
+		if r.dir == "" {
+			continue
+		}
+		dir, err := filepath.Abs(r.dir)
+		if err != nil || dir == string(filepath.Separator) {
+			continue
+		}
+		// Only whole folder names: /root must not turn /rooted into ~ed.
+		re := regexp.MustCompile(regexp.QuoteMeta(dir) + `([/\\]|[^A-Za-z0-9._-]|$)`)
+		s = re.ReplaceAllString(s, strings.ReplaceAll(r.name, "$", "$$")+"$1")
+	}
+	return s
 }

@@ -21,3 +21,16 @@ func TestPortablePath(t *testing.T) {
 		}
 	}
 }
+
+func TestPortableText(t *testing.T) {
+	home, data, mods := t.TempDir(), t.TempDir(), t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv(DataEnvVar, data)
+	t.Setenv("GOMODCACHE", mods)
+	in := "looked at " + filepath.Join(data, "svhn", "test.mat") + ", " + filepath.Join(home, ".cache", "x") +
+		" and " + mods + "; not " + home + "ed or " + data + "-other"
+	want := "looked at $MVC_DATA/svhn/test.mat, ~/.cache/x and $GOMODCACHE; not " + home + "ed or " + data + "-other"
+	if got := PortableText(in); got != want {
+		t.Errorf("PortableText:\n got %q\nwant %q", got, want)
+	}
+}
