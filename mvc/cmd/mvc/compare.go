@@ -38,7 +38,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *out == "" {
-		*out = defaultReproduceOut(*profile)
+		*out = defaultOut(*profile)
 	}
 	if *survey != "" && *nwb != "" {
 		return badInput("give --survey or --nwb, not both")

@@ -97,7 +97,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 		return badInput("unknown --profile %q: want smoke, quick or paper", o.profile)
 	}
 	if o.out == "" {
-		o.out = defaultReproduceOut(o.profile)
+		o.out = defaultOut(o.profile)
 	}
 	for _, e := range strings.Split(experiments, ",") {
 		e = strings.TrimSpace(e)

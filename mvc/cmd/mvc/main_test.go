@@ -213,7 +213,7 @@ func TestReproduceSmokeDefaultOut(t *testing.T) {
 	if _, err := os.Stat("figures"); !os.IsNotExist(err) {
 		t.Errorf("dg smoke touched figures/ (stat: %v)", err)
 	}
-	if defaultReproduceOut("quick") != "figures" || defaultReproduceOut("paper") != "figures" {
+	if defaultOut("quick") != "figures" || defaultOut("paper") != "figures" {
 		t.Error("quick and paper must write into figures/ by default")
 	}
 }

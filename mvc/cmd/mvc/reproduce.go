@@ -92,7 +92,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 		return badInput("unknown --profile %q: want smoke, quick or paper", *profile)
 	}
 	if *out == "" {
-		*out = defaultReproduceOut(*profile)
+		*out = defaultOut(*profile)
 	}
 	var selected []string
 	if *only != "" {
@@ -132,9 +132,9 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 // must not replace them.
 const smokeOut = "figures-smoke"
 
-// defaultReproduceOut is the --out of reproduce, compare and dg when none is given: figures for quick and paper,
-// smokeOut for smoke.
-func defaultReproduceOut(profile string) string {
+// defaultOut is the --out of reproduce, compare and dg when none is given: figures for quick
+// and paper, smokeOut for smoke.
+func defaultOut(profile string) string {
 	if profile == "smoke" {
 		return smokeOut
 	}

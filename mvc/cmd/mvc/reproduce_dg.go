@@ -20,9 +20,13 @@ func init() {
 // committed under figures/dg) and writes its tables; Table 1 runs start from the profile's
 // default weights (dg.Table1Profile.InitFromCIFAR27), as "mvc dg" without --init.
 func reproduceDG(c *reproduceContext, experiment string) error {
+	fresh, err := dgFreshInit(c.Profile, "")
+	if err != nil {
+		return err
+	}
 	j := dgJob{
 		experiment: experiment, profile: c.Profile, out: c.Out, log: c.Stdout, watchdog: &train.Watchdog{},
-		freshInit: !dg.Table1Profiles[c.Profile].InitFromCIFAR27,
+		freshInit: fresh,
 	}
 	paths, err := j.run(context.Background(), c.Backend)
 	if err != nil {
