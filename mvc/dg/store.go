@@ -60,8 +60,11 @@ type RunResult struct {
 	Targets []DomainResult `json:"targets"`
 	// Parameters is the number of trainable model parameters.
 	Parameters int `json:"parameters"`
-	// WallSeconds is the run's wall time (data, training and evaluation; of the last process
-	// when it resumed), TrainImagesPerSecond the mean training throughput.
+	// WallSeconds is the run's wall time: the finishing process's (data, training and
+	// evaluation) plus the recorded Seconds of the epochs earlier, killed processes completed (their
+	// start-up and any unfinished epoch are not counted). Files written before 2026-12-01 count
+	// the last process only; [RunResult.Seconds] corrects for that. TrainImagesPerSecond is the
+	// mean training throughput.
 	WallSeconds          float64 `json:"wall_seconds"`
 	TrainImagesPerSecond float64 `json:"train_images_per_second"`
 	// Backend is the GoMLX backend, Versions the Go and GoMLX versions, Finished the UTC time.
@@ -70,6 +73,16 @@ type RunResult struct {
 	Finished string            `json:"finished"`
 	// History holds every epoch's metrics.
 	History []train.EpochMetrics `json:"history"`
+}
+
+// Seconds returns the run's time: WallSeconds, or the sum of the history's epoch seconds when
+// that is larger (a resumed run's file written before WallSeconds counted earlier processes).
+func (r *RunResult) Seconds() float64 {
+	var epochs float64
+	for _, m := range r.History {
+		epochs += m.Seconds
+	}
+	return max(r.WallSeconds, epochs)
 }
 
 // Target returns the result on a domain, or false.

@@ -164,7 +164,7 @@ func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
 		if err != nil {
 			return out, errors.Wrapf(err, "dg: run %s", spec.Label())
 		}
-		trainedSeconds += r.WallSeconds
+		trainedSeconds += r.Seconds()
 		out.Results[i] = r
 		out.Trained++
 		s.logf("  %s\n", summaryLine(r))
@@ -211,7 +211,7 @@ func fmtDuration(d time.Duration) string {
 // summaryLine is the one-line report of a finished run.
 func summaryLine(r *RunResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "done in %s (%d epochs, best %d): source val %.1f%% |", fmtDuration(time.Duration(r.WallSeconds*float64(time.Second))),
+	fmt.Fprintf(&b, "done in %s (%d epochs, best %d): source val %.1f%% |", fmtDuration(time.Duration(r.Seconds()*float64(time.Second))),
 		r.Epochs, r.BestEpoch, 100*r.SourceValAccuracy)
 	for _, t := range r.Targets {
 		fmt.Fprintf(&b, " %s %.1f%%", t.Domain, 100*t.Accuracy)
@@ -368,6 +368,9 @@ func (s *Sweep) runOne(ctx context.Context, spec RunSpec) (*RunResult, error) {
 		})
 	}
 	r.WallSeconds = time.Since(start).Seconds()
+	for _, m := range res.Epochs[:min(res.ResumedEpochs, len(res.Epochs))] {
+		r.WallSeconds += m.Seconds // spent by the earlier processes of a resumed run
+	}
 	r.Finished = time.Now().UTC().Format(time.RFC3339)
 	if err := s.Store.Save(r); err != nil {
 		return nil, err

@@ -254,6 +254,11 @@ func TestSweepResume(t *testing.T) {
 		}
 	}
 
+	// The resumed run's time counts the epoch its first process completed.
+	if r := out.Results[1]; r.WallSeconds < r.History[0].Seconds+r.History[1].Seconds {
+		t.Errorf("resumed run: wall_seconds %.3f < its epochs' %.3f + %.3f", r.WallSeconds, r.History[0].Seconds, r.History[1].Seconds)
+	}
+
 	again, err := newTinySweep(dir, &tinyData{}).Run(context.Background(), specs)
 	if err != nil || again.Trained != 0 || again.Skipped != 3 {
 		t.Fatalf("third run trained %d, skipped %d (%v); want 0 and 3", again.Trained, again.Skipped, err)
@@ -265,6 +270,17 @@ func TestSweepResume(t *testing.T) {
 	fourth, err := newTinySweep(dir, d).Run(context.Background(), specs)
 	if err != nil || fourth.Trained != 1 || fourth.Skipped != 2 {
 		t.Fatalf("after removing one result: trained %d, skipped %d (%v); want 1 and 2", fourth.Trained, fourth.Skipped, err)
+	}
+}
+
+func TestRunResultSeconds(t *testing.T) {
+	r := RunResult{WallSeconds: 100, History: []train.EpochMetrics{{Seconds: 30}, {Seconds: 40}}}
+	if got := r.Seconds(); got != 100 {
+		t.Errorf("Seconds() = %v, want the wall time 100", got)
+	}
+	r.WallSeconds = 50 // an old file of a resumed run: the last process only
+	if got := r.Seconds(); got != 70 {
+		t.Errorf("Seconds() = %v, want the epochs' 70", got)
 	}
 }
 

@@ -76,8 +76,11 @@ type Result struct {
 	BestValAccuracy float64
 	// StoppedEarly tells whether early stopping ended the run (else MaxEpochs did).
 	StoppedEarly bool
-	// Resumed tells whether the run continued a checkpoint.
-	Resumed bool
+	// Resumed tells whether the run continued a checkpoint, and ResumedEpochs how many completed
+	// epochs (the first ResumedEpochs of Epochs) that checkpoint held: their Seconds were spent
+	// by earlier processes.
+	Resumed       bool
+	ResumedEpochs int
 	// Store holds the model with the best weights restored (variables under [ModelScope]).
 	Store *model.Store
 }
@@ -168,7 +171,7 @@ func Run(ctx context.Context, backend compute.Backend, cfg Config, trainSet, val
 	if err := r.setup(); err != nil {
 		return nil, err
 	}
-	resumed := r.state.Epoch > 0 || r.state.Step > 0
+	resumed, resumedEpochs := r.state.Epoch > 0 || r.state.Step > 0, r.state.Epoch
 	if err := r.loop(); err != nil {
 		return nil, err
 	}
@@ -180,7 +183,7 @@ func Run(ctx context.Context, backend compute.Backend, cfg Config, trainSet, val
 	}
 	res := &Result{
 		Epochs: r.state.History, BestEpoch: r.state.BestEpoch, BestValAccuracy: r.state.BestValAccuracy,
-		StoppedEarly: r.state.StoppedEarly, Resumed: resumed, Store: r.store,
+		StoppedEarly: r.state.StoppedEarly, Resumed: resumed, ResumedEpochs: resumedEpochs, Store: r.store,
 	}
 	if cfg.Dir != "" {
 		if err := r.writeSummary(); err != nil {

@@ -154,8 +154,11 @@ func TestKillAndResumeGivesIdenticalRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !resumed.Resumed {
-		t.Error("Result.Resumed is false")
+	if !resumed.Resumed || resumed.ResumedEpochs != 2 {
+		t.Errorf("Result.Resumed = %v, ResumedEpochs = %d; want true and 2 (stopped as epoch 3 began)", resumed.Resumed, resumed.ResumedEpochs)
+	}
+	if full.Resumed || full.ResumedEpochs != 0 {
+		t.Errorf("uninterrupted run: Resumed = %v, ResumedEpochs = %d", full.Resumed, full.ResumedEpochs)
 	}
 	if a, b := deterministic(full.Epochs), deterministic(resumed.Epochs); !slices.Equal(a, b) {
 		t.Errorf("metrics differ:\nfull    %+v\nresumed %+v", a, b)

@@ -414,7 +414,7 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 		}
 		if r != nil {
 			done = append(done, r)
-			seconds += r.WallSeconds
+			seconds += r.Seconds()
 		}
 	}
 	about := j.about(len(done), len(specs), seconds, notes)
