@@ -1,6 +1,7 @@
 package mvc
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -25,6 +26,27 @@ func DataDir() (dir string, exists bool) {
 	}
 	st, err := os.Stat(dir)
 	return dir, err == nil && st.IsDir()
+}
+
+// CacheEnvVar names the project's cache folder: simulated cortex surveys (package allen) and,
+// when $MVC_DATA is unset, the datasets "mvc data fetch" downloads (package data).
+const CacheEnvVar = "MVC_CACHE"
+
+// CacheDir returns the project's cache folder, the one rule every package follows: $MVC_CACHE
+// (made absolute) when set, else mice2machines under the user cache folder (os.UserCacheDir,
+// e.g. ~/.cache/mice2machines on Linux). It fails only when neither exists.
+func CacheDir() (string, error) {
+	if dir := os.Getenv(CacheEnvVar); dir != "" {
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		return dir, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("mvc: no $%s and no user cache folder: %w", CacheEnvVar, err)
+	}
+	return filepath.Join(d, "mice2machines"), nil
 }
 
 // Versions reports the Go toolchain and the versions of the main modules compiled into this

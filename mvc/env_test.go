@@ -34,3 +34,17 @@ func TestPortableText(t *testing.T) {
 		t.Errorf("PortableText:\n got %q\nwant %q", got, want)
 	}
 }
+
+func TestCacheDir(t *testing.T) {
+	t.Setenv(CacheEnvVar, "")
+	home := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", home)
+	if d, err := CacheDir(); err != nil || d != filepath.Join(home, "mice2machines") {
+		t.Errorf("CacheDir() = %q, %v; want %s/mice2machines", d, err, home)
+	}
+	t.Setenv(CacheEnvVar, "rel/cache")
+	want, _ := filepath.Abs("rel/cache")
+	if d, err := CacheDir(); err != nil || d != want {
+		t.Errorf("CacheDir() with $%s=rel/cache: %q, %v; want %s", CacheEnvVar, d, err, want)
+	}
+}

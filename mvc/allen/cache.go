@@ -6,20 +6,19 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
-// CacheEnvVar names the folder where simulated surveys are kept between runs; by default the
-// user's cache folder (os.UserCacheDir()/mice2machines).
-const CacheEnvVar = "MVC_CACHE"
+// CacheEnvVar names the folder where simulated surveys are kept between runs: [mvc.CacheEnvVar].
+const CacheEnvVar = mvc.CacheEnvVar
 
-// CacheDir returns the project's cache folder: $MVC_CACHE, else os.UserCacheDir()/mice2machines,
-// else a folder in the temporary directory.
+// CacheDir returns the project's cache folder ([mvc.CacheDir]: $MVC_CACHE, else the user cache
+// folder's mice2machines), else a folder in the temporary directory (surveys can be simulated
+// again).
 func CacheDir() string {
-	if root := os.Getenv(CacheEnvVar); root != "" {
-		return root
-	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "mice2machines")
+	if d, err := mvc.CacheDir(); err == nil {
+		return d
 	}
 	return filepath.Join(os.TempDir(), "mice2machines-cache")
 }

@@ -189,32 +189,29 @@ func LookupFetchSource(name string) (FetchSource, error) {
 	return FetchSource{}, errors.Errorf("unknown dataset %q to fetch: want one of %s", name, strings.Join(names, ", "))
 }
 
-// cacheSubdir is the folder under the user cache directory that holds fetched data when
-// $MVC_DATA is unset.
-const cacheSubdir = "mice2machines"
-
-// FetchDir returns the folder "mvc data fetch" writes to: $MVC_DATA when set, otherwise
-// mice2machines under the user cache directory (os.UserCacheDir, e.g. ~/.cache on Linux).
+// FetchDir returns the folder "mvc data fetch" writes to: $MVC_DATA when set, otherwise the
+// project's cache folder ([mvc.CacheDir]: $MVC_CACHE, else e.g. ~/.cache/mice2machines on Linux).
 func FetchDir() (string, error) {
 	if dir, _ := mvc.DataDir(); dir != "" {
 		return dir, nil
 	}
-	cache, err := os.UserCacheDir()
+	cache, err := mvc.CacheDir()
 	if err != nil {
-		return "", errors.Wrapf(err, "no $%s and no user cache directory to fetch into", mvc.DataEnvVar)
+		return "", errors.Wrapf(err, "no $%s to fetch into", mvc.DataEnvVar)
 	}
-	return filepath.Join(cache, cacheSubdir), nil
+	return cache, nil
 }
 
 // DataSearchDirs returns the folders where loaders look for dataset files, in order: $MVC_DATA
-// when set, then the user cache folder that "mvc data fetch" fills when $MVC_DATA is unset.
+// when set, then the cache folder that "mvc data fetch" fills when $MVC_DATA is unset
+// ([mvc.CacheDir]).
 func DataSearchDirs() []string {
 	var dirs []string
 	if dir, _ := mvc.DataDir(); dir != "" {
 		dirs = append(dirs, dir)
 	}
-	if cache, err := os.UserCacheDir(); err == nil {
-		dirs = append(dirs, filepath.Join(cache, cacheSubdir))
+	if cache, err := mvc.CacheDir(); err == nil {
+		dirs = append(dirs, cache)
 	}
 	return dirs
 }

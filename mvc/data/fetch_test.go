@@ -291,11 +291,21 @@ func TestFetchSourcesCatalogue(t *testing.T) {
 
 func TestFetchDir(t *testing.T) {
 	t.Setenv("MVC_DATA", "")
+	t.Setenv("MVC_CACHE", "")
 	cache := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", cache)
 	dir, err := FetchDir()
 	if err != nil || dir != filepath.Join(cache, "mice2machines") {
 		t.Errorf("FetchDir without MVC_DATA: %q, %v", dir, err)
+	}
+	// $MVC_CACHE moves it, as it moves the simulated surveys (one cache rule: mvc.CacheDir).
+	own := t.TempDir()
+	t.Setenv("MVC_CACHE", own)
+	if dir, err := FetchDir(); err != nil || dir != own {
+		t.Errorf("FetchDir with MVC_CACHE=%s: %q, %v", own, dir, err)
+	}
+	if dirs := DataSearchDirs(); len(dirs) != 1 || dirs[0] != own {
+		t.Errorf("DataSearchDirs with MVC_CACHE: %v", dirs)
 	}
 	data := t.TempDir()
 	t.Setenv("MVC_DATA", data)
