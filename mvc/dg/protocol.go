@@ -1,6 +1,7 @@
 package dg
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -139,7 +140,8 @@ var protocolColumns = []struct{ domain, title string }{
 }
 
 // BuildProtocolTable aggregates digits-protocol results into one table: our rows (ERM, NeuRN,
-// RandConv, NeuRN + RandConv, each DigitNet trained from scratch; mean +- sd over seeds, bold where a row beats ERM beyond the
+// RandConv, NeuRN + RandConv, each DigitNet trained from scratch; labelled with their number of
+// seeds, "ERM (ours, 3 seeds)"; mean +- sd over seeds, bold where a row beats ERM beyond the
 // seeds' spread, [BeatsBeyondSpread]) and the published rows ([PublishedProtocol]) under
 // them. The SYN column is marked not comparable: our SYN is package data's generator, not
 // Ganin and Lempitsky's SynDigits.
@@ -180,7 +182,15 @@ func BuildProtocolTable(results []*RunResult) *Table {
 		if k == "" {
 			base = -1
 		}
-		t.Rows = append(t.Rows, Row{Label: label + " (ours)", Model: DigitNetName, Variant: k, Base: base, Cells: cells[k]})
+		seeds := 0
+		for _, c := range cells[k] {
+			seeds = max(seeds, c.N)
+		}
+		label += fmt.Sprintf(" (ours, %d seed", seeds)
+		if seeds != 1 {
+			label += "s"
+		}
+		t.Rows = append(t.Rows, Row{Label: label + ")", Model: DigitNetName, Variant: k, Base: base, Cells: cells[k]})
 	}
 	for _, p := range PublishedProtocol {
 		var row Row

@@ -206,8 +206,8 @@ func TestProtocolTable(t *testing.T) {
 			rs = append(rs, r)
 		}
 	}
-	tab := BuildProtocolTable(rs)
-	want := []string{"ERM (ours)", "NeuRN (ours)", "RandConv (ours)", "NeuRN + RandConv (ours)", "ERM (published)", "RandConv (published)", "Pro-RandConv (published)"}
+	tab := BuildProtocolTable(rs[:7]) // NeuRN + RandConv has one seed
+	want := []string{"ERM (ours, 2 seeds)", "NeuRN (ours, 2 seeds)", "RandConv (ours, 2 seeds)", "NeuRN + RandConv (ours, 1 seed)", "ERM (published)", "RandConv (published)", "Pro-RandConv (published)"}
 	for i, w := range want {
 		if tab.Rows[i].Label != w {
 			t.Fatalf("row %d = %q, want %q", i, tab.Rows[i].Label, w)
