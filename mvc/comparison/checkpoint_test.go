@@ -3,12 +3,14 @@ package comparison
 import (
 	"context"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/compare"
 	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/mice2machines/mice2machines/mvc/train"
 	"github.com/mice2machines/mice2machines/mvc/zoo"
@@ -78,5 +80,50 @@ func TestKernelsFromCheckpoint(t *testing.T) {
 	}
 	if other.Trained {
 		t.Error("digitnet+NeuRN has no run but was loaded as trained")
+	}
+
+	// The export alone (a fresh clone: no checkpoint) gives the same kernels and source.
+	if err := ExportKernels(dir, "digitnet", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, train.CheckpointFile)); err != nil {
+		t.Fatal(err)
+	}
+	exported, err := LoadKernels("digitnet", false, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !exported.Trained || exported.Source != trained.Source || exported.Shape != trained.Shape ||
+		!slices.EqualFunc(exported.All, trained.All, func(a, b compare.Map) bool { return slices.Equal(a.Values, b.Values) }) {
+		t.Errorf("kernels from %s differ from the checkpoint's: trained=%v, source %q (want %q)", KernelsFile, exported.Trained, exported.Source, trained.Source)
+	}
+}
+
+// TestKernelsExportBadFiles checks that a corrupt, foreign or inconsistent kernels export is an
+// error naming the file, never silently initial kernels.
+func TestKernelsExportBadFiles(t *testing.T) {
+	p, _ := LookupProfile("smoke")
+	runs := t.TempDir()
+	dir := filepath.Join(runs, RunName("digitnet", false, "smoke"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, KernelsFile)
+	for _, c := range []struct{ content, want string }{
+		{`{"model": "digitnet", "shape": [5, 5, 3`, "not a kernels export"},
+		{`{"model": "digitnet", "shape": [1, 1, 1, 1], "encoding": "float32le_base64", "float32le_base64": "!!"}`, "base64"},
+		{`{"model": "digitnet", "shape": [1, 1, 1, 1], "data": [0.5]}`, "encoding"},
+		{`{"model": "vgg19", "shape": [1, 1, 1, 1], "encoding": "float32le_base64", "float32le_base64": "AAAAPw=="}`, "holds the kernels of vgg19"},
+		{`{"model": "digitnet", "shape": [5, 5, 3, 8], "encoding": "float32le_base64", "float32le_base64": "AAAAPw=="}`, "1 values for shape"},
+		{`{"model": "digitnet", "shape": [0, 5, 3, 8], "encoding": "float32le_base64", "float32le_base64": ""}`, "non-positive"},
+		{`{"model": "digitnet", "shape": [1, 1, 1, 1], "encoding": "float32le_base64", "float32le_base64": "AADAfw=="}`, "value 0 is NaN"},
+	} {
+		if err := os.WriteFile(path, []byte(c.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadKernels("digitnet", false, p, Options{Profile: p, RunsDir: runs, RunProfile: "smoke", Backend: mvc.MustBackend()})
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: error %v, want one naming the file and saying %q", c.content, err, c.want)
+		}
 	}
 }

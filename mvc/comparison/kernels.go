@@ -71,20 +71,24 @@ type runSpec struct {
 }
 
 // LoadKernels returns a model's first-convolution kernel maps: from its CIFAR-27 checkpoint in
-// opts.RunsDir when there is one, else from the model's seeded initial weights (built at the
+// opts.RunsDir when there is one, else from the run's committed [KernelsFile] (the same trained
+// kernels, [ExportKernels]), else from the model's seeded initial weights (built at the
 // profile's width for 27 classes and 32 x 32 x 3 images, seed 1, and run once on opts.Backend to
 // initialise them), which Source then says: "untrained (initial) kernels".
 func LoadKernels(name string, neurn bool, p Profile, opts Options) (*Kernels, error) {
 	k := &Kernels{Name: name, NeuRN: neurn}
 	var flat []float32
 	var err error
-	path := ""
+	run := ""
 	if opts.RunsDir != "" {
-		path = filepath.Join(opts.RunsDir, RunName(name, neurn, opts.RunProfile), train.CheckpointFile)
+		run = filepath.Join(opts.RunsDir, RunName(name, neurn, opts.RunProfile))
 	}
-	if _, statErr := os.Stat(path); path != "" && statErr == nil {
-		flat, err = k.fromCheckpoint(path)
-	} else {
+	switch {
+	case run != "" && exists(filepath.Join(run, train.CheckpointFile)):
+		flat, err = k.fromCheckpoint(filepath.Join(run, train.CheckpointFile))
+	case run != "" && exists(filepath.Join(run, KernelsFile)):
+		flat, err = k.fromExport(filepath.Join(run, KernelsFile))
+	default:
 		flat, err = k.fromInitial(p, opts)
 	}
 	if err != nil {
@@ -100,6 +104,12 @@ func LoadKernels(name string, neurn bool, p Profile, opts Options) (*Kernels, er
 		return nil, errors.Wrapf(err, "comparison: kernels of %s", k.Label())
 	}
 	return k, nil
+}
+
+// exists tells whether path names a file.
+func exists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }
 
 func (k *Kernels) fromCheckpoint(path string) ([]float32, error) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/comparison"
 	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
@@ -93,7 +94,7 @@ func reproduceOneRun(c *reproduceContext, p cifarProfile, trainSet *data.Dataset
 		if json.Unmarshal(raw, &s) == nil {
 			fmt.Fprintf(c.Stdout, "  %s: done before (best validation accuracy %.3f at epoch %d), skipped\n",
 				filepath.Base(dir), s.BestValAccuracy, s.BestEpoch)
-			return nil
+			return exportKernels(c, dir, name, k)
 		}
 	}
 	spec := modelSpec{Model: name, NeuRN: k, Width: p.width, Classes: len(trainSet.ClassNames), Size: 32, Seed: 1}
@@ -117,5 +118,19 @@ func reproduceOneRun(c *reproduceContext, p cifarProfile, trainSet *data.Dataset
 		filepath.Base(dir), len(res.Epochs), res.BestValAccuracy, res.BestEpoch, last.ImagesPerSecond,
 		time.Since(start).Round(time.Millisecond))
 	c.Wrote(filepath.Join(dir, train.CheckpointFile), filepath.Join(dir, train.MetricsFile))
+	return exportKernels(c, dir, name, k)
+}
+
+// exportKernels writes the run's trained first-convolution kernels beside its checkpoint
+// (comparison.KernelsFile, committed: a clone without the checkpoints draws the same comparison
+// figures). A finished run whose checkpoint is gone keeps the export it has.
+func exportKernels(c *reproduceContext, dir, name string, k int) error {
+	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); os.IsNotExist(err) {
+		return nil
+	}
+	if err := comparison.ExportKernels(dir, name, k > 0); err != nil {
+		return err
+	}
+	c.Wrote(filepath.Join(dir, comparison.KernelsFile))
 	return nil
 }
