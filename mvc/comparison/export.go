@@ -37,6 +37,16 @@ type KernelsExport struct {
 	Data  []float32 `json:"-"`
 }
 
+// kernelsFileJSON is a [KernelsExport] as stored: Data as base64 little-endian float32.
+type kernelsFileJSON struct {
+	kernelsExportFields
+	Encoding string `json:"encoding"`
+	Values   string `json:"float32le_base64"`
+}
+
+// kernelsExportFields is KernelsExport without its JSON methods.
+type kernelsExportFields KernelsExport
+
 const kernelsEncoding = "float32le_base64"
 
 // MarshalJSON stores Data as base64 little-endian float32.
@@ -45,22 +55,12 @@ func (e KernelsExport) MarshalJSON() ([]byte, error) {
 	for i, v := range e.Data {
 		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
 	}
-	type plain KernelsExport // without the methods
-	return json.Marshal(struct {
-		plain
-		Encoding string `json:"encoding"`
-		Values   string `json:"float32le_base64"`
-	}{plain(e), kernelsEncoding, base64.StdEncoding.EncodeToString(raw)})
+	return json.Marshal(kernelsFileJSON{kernelsExportFields(e), kernelsEncoding, base64.StdEncoding.EncodeToString(raw)})
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote.
 func (e *KernelsExport) UnmarshalJSON(b []byte) error {
-	type plain KernelsExport
-	var s struct {
-		plain
-		Encoding string `json:"encoding"`
-		Values   string `json:"float32le_base64"`
-	}
+	var s kernelsFileJSON
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
 	}
@@ -74,12 +74,19 @@ func (e *KernelsExport) UnmarshalJSON(b []byte) error {
 	if len(raw)%4 != 0 {
 		return errors.Errorf("%d bytes of float32 values (not a multiple of 4)", len(raw))
 	}
-	*e = KernelsExport(s.plain)
-	e.Data = make([]float32, len(raw)/4)
-	for i := range e.Data {
-		e.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-	}
+	*e = KernelsExport(s.kernelsExportFields)
+	e.Data = float32sLE(raw)
 	return nil
+}
+
+// float32sLE decodes little-endian float32 values (len(raw) a multiple of 4), as checkpoints
+// and kernel exports store them.
+func float32sLE(raw []byte) []float32 {
+	out := make([]float32, len(raw)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return out
 }
 
 // ExportKernels writes the trained first-convolution kernels of the CIFAR-27 run in runDir

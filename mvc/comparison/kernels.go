@@ -1,10 +1,8 @@
 package comparison
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 
@@ -135,10 +133,7 @@ func (k *Kernels) fromCheckpoint(path string) ([]float32, error) {
 		if t.Info.DType != dtypes.Float32.String() || len(t.Data) != 4*k.Shape[0]*k.Shape[1]*k.Shape[2]*k.Shape[3] {
 			return nil, errors.Errorf("comparison: %s: variable %s is %s %v, want Float32 %v", path, want, t.Info.DType, t.Info.Shape, k.Shape)
 		}
-		flat := make([]float32, len(t.Data)/4)
-		for i := range flat {
-			flat[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
-		}
+		flat := float32sLE(t.Data)
 		k.Trained = true
 		k.Source = fmt.Sprintf("kernels fine-tuned on CIFAR-27 (%s, width %g, %d epochs, best validation accuracy %.3f)",
 			filepath.Base(filepath.Dir(path)), spec.Width, ckpt.State.Epoch, ckpt.State.BestValAccuracy)
