@@ -47,7 +47,9 @@ type Supervisor struct {
 	// Grace is added to the watchdog's limit before the supervisor kills a child (default 30 s),
 	// so the child's own watchdog normally acts first.
 	Grace time.Duration
-	// Log receives one line per start, exit and restart; nil for quiet.
+	// Log receives one line per start, exit and restart; nil for quiet. When the command's
+	// Stdout or Stderr is the same writer and not an *os.File, it must be safe for concurrent
+	// writes: os/exec copies the child's output on a goroutine of its own.
 	Log io.Writer
 }
 
