@@ -47,10 +47,12 @@ type Supervisor struct {
 	// Grace is added to the watchdog's limit before the supervisor kills a child (default 30 s),
 	// so the child's own watchdog normally acts first.
 	Grace time.Duration
-	// Log receives one line per start, exit and restart; nil for quiet. When the command's
-	// Stdout or Stderr is the same writer and not an *os.File, it must be safe for concurrent
-	// writes: os/exec copies the child's output on a goroutine of its own.
+	// Log receives one line per start, exit and restart; nil for quiet. It may be the command's
+	// Stdout or Stderr: the supervisor serializes its own lines with the goroutines that os/exec
+	// starts to copy the child's output into writers that are not files.
 	Log io.Writer
+
+	mu sync.Mutex // held by logf and by the writers of guardOutput
 }
 
 // interruptGrace is how long an interrupted child may take to save and exit before it is killed.
@@ -118,8 +120,35 @@ func describe(a Attempt) string {
 
 func (s *Supervisor) logf(format string, args ...any) {
 	if s.Log != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		fmt.Fprintf(s.Log, format+"\n", args...)
 	}
+}
+
+// guardOutput makes the child's Stdout and Stderr that are not files write under s.mu, so that
+// os/exec's copying goroutines and logf never write to a shared writer at once. Files are
+// passed to the child as they are (it writes to them itself).
+func (s *Supervisor) guardOutput(cmd *exec.Cmd) {
+	guard := func(w io.Writer) io.Writer {
+		if _, ok := w.(*os.File); ok || w == nil {
+			return w
+		}
+		return &lockedWriter{mu: &s.mu, w: w}
+	}
+	cmd.Stdout, cmd.Stderr = guard(cmd.Stdout), guard(cmd.Stderr)
+}
+
+// lockedWriter serializes writes to w under mu.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // runOnce runs one child to its end.
@@ -128,6 +157,7 @@ func (s *Supervisor) runOnce(ctx context.Context, attempt int, grace time.Durati
 	if err != nil {
 		return Attempt{}, errors.Wrap(err, "supervisor: building the training command")
 	}
+	s.guardOutput(cmd)
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return Attempt{}, errors.Wrap(err, "supervisor: creating the heartbeat pipe")

@@ -134,29 +134,11 @@ func checkMatchesReference(t *testing.T, dir string) {
 	sameWeights(t, want, got, "best weights")
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func runSupervised(t *testing.T, mode string, wd Watchdog) ([]Attempt, string) {
 	t.Helper()
 	smallMNIST(t, 320) // skip early when MNIST is missing
 	dir := t.TempDir()
-	var log lockedBuffer // the supervisor's lines and the child's stderr, written concurrently
+	var log bytes.Buffer // the supervisor's lines and the child's stderr: Supervisor serializes them
 	s := &Supervisor{
 		Command: func(attempt int) (*exec.Cmd, error) {
 			cmd := exec.Command(os.Args[0], "-test.run=^$")

@@ -195,7 +195,6 @@ func superviseDG(ctx context.Context, args []string, o dgOptions, stdout, stderr
 	if err != nil {
 		return fmt.Errorf("locating this program to run the sweep child: %w", err)
 	}
-	stdout, stderr = syncWriters(stdout, stderr)
 	s := &train.Supervisor{
 		MaxRestarts: o.restarts,
 		Log:         stderr,

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -220,7 +219,6 @@ func superviseTraining(ctx context.Context, args []string, o trainOptions, stdou
 	if err != nil {
 		return fmt.Errorf("locating this program to run the training child: %w", err)
 	}
-	stdout, stderr = syncWriters(stdout, stderr)
 	s := &train.Supervisor{
 		MaxRestarts: max(o.restarts, 0),
 		Log:         stderr,
@@ -377,31 +375,4 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		Checkpoint: *ckptPath, Data: ds.Name, Split: *split, Images: ev.Images,
 		Accuracy: ev.Accuracy, Loss: ev.Loss, BestEpoch: ckpt.State.BestEpoch,
 	})
-}
-
-// syncWriters makes stdout and stderr safe for the supervisor and the goroutines that copy its
-// child's output to write to at once (the child's stderr and the supervisor's log go to the same
-// writer): writers that are not files are wrapped behind one shared mutex, files (which are
-// safe already) are returned as they are.
-func syncWriters(stdout, stderr io.Writer) (io.Writer, io.Writer) {
-	mu := &sync.Mutex{}
-	wrap := func(w io.Writer) io.Writer {
-		if _, ok := w.(*os.File); ok || w == nil {
-			return w
-		}
-		return &lockedWriter{mu: mu, w: w}
-	}
-	return wrap(stdout), wrap(stderr)
-}
-
-// lockedWriter serializes writes to w.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
