@@ -27,8 +27,7 @@ type Table1Profile struct {
 	// costs.
 	Name, Description, Cost string
 	// Models are the architectures (factory names), Width their width multiplier (unless
-	// PlanOptions.Width says otherwise: the command line takes the zoo's quick widths for the
-	// quick profile).
+	// PlanOptions.Width says otherwise): the width of the CIFAR-27 runs they start from.
 	Models []string
 	Width  float64
 	// NeuRN is the window k of the +NeuRN rows (the paper's default, 3).
@@ -40,10 +39,7 @@ type Table1Profile struct {
 	Seeds int
 	// InitFromCIFAR27 says whether the runs start, by default, from the model's CIFAR-27 run of
 	// the same profile when one exists (the paper's ImageNet -> CIFAR-27 -> digits chain; "mvc dg
-	// --init" overrides it). The quick profile starts from fresh weights: its CIFAR-27 runs (3
-	// epochs of 2,700 images at width 0.25) are too short to carry features to the digits, and
-	// starting from them would tie the committed quick Table 1 to checkpoints that a clean clone
-	// does not have.
+	// --init none" starts them from fresh weights).
 	InitFromCIFAR27 bool
 	// Training holds the data sizes and training settings of every run.
 	Training Training
@@ -59,10 +55,10 @@ var Table1Profiles = map[string]Table1Profile{
 		Training: Training{TrainImages: 160, TestImages: 64, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 2},
 	},
 	"quick": {
-		Name: "quick", Description: "the 10 Table-1 models at the zoo's quick widths (0.125 for VGG19 and ViT, 0.25 for the others) with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2; per source the first 960 training images (batches of 32, at most 3 epochs, early stopping on the next 128 images), 512 test images per target, 1 seed, from fresh weights (--init cifar27 starts from the quick CIFAR-27 runs)",
+		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25; per source the first 960 training images (batches of 32, at most 3 epochs, early stopping on the next 128 images), 512 test images per target, 1 seed, each from its model's quick CIFAR-27 run (3 epochs on 2,700 images at width 0.25)",
 		Cost:   "see figures/README.md (measured on the 2-core machine)",
 		Models: table1ModelNames(), Width: 0.25, NeuRN: 3,
-		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1,
+		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1, InitFromCIFAR27: true,
 		Training: Training{TrainImages: 960, ValidationImages: 128, TestImages: 512, BatchSize: 32, MaxEpochs: 3},
 	},
 	"paper": {

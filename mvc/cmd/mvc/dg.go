@@ -20,7 +20,6 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/dg"
 	"github.com/mice2machines/mice2machines/mvc/train"
-	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
 
 // dgWorkerEnvVar marks the sweep child process that "mvc dg" supervises (as workerEnvVar does
@@ -63,8 +62,8 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("dg", "[--profile smoke|quick|paper] [--experiment table1,protocol] [--models a,b] [--seeds N] [--out figures]",
 		"Runs the domain-generalization sweeps and writes their tables into --out:\n"+
 			"  table1    the paper's Table 1: each model, with and without NeuRN (and with RandConv for a\n"+
-			"            few), fine-tuned on one digit domain (smoke, paper: from its CIFAR-27 run in\n"+
-			"            <out>/runs when there is one; quick: from fresh weights; see --init) and tested on\n"+
+			"            few), fine-tuned on one digit domain (from its CIFAR-27 run in <out>/runs, step\n"+
+			"            train_cifar27 of \"mvc reproduce\", when there is one; see --init) and tested on\n"+
 			"            the others -> table1.md, .html, .csv, table1_runs.csv, table1_paper.csv\n"+
 			"  protocol  the literature's protocol: DigitNet from scratch on MNIST images 0-9,999, ERM,\n"+
 			"            +NeuRN, +RandConv, +NeuRN+RandConv -> table_digits_protocol.md, .csv, _runs.csv\n"+
@@ -82,7 +81,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&variants, "variants", "", "comma-separated protocol rows to run: erm, neurn, randconv, neurn+randconv (default: all; the table shows what is done)")
 	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
 	fs.StringVar(&o.out, "out", "", "output folder (tables; results in <out>/dg; default: figures, "+smokeOut+" for the smoke profile)")
-	fs.StringVar(&o.init, "init", "", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights); default: cifar27 for smoke and paper, none for quick")
+	fs.StringVar(&o.init, "init", "", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights)")
 	fs.StringVar(&o.onnx, "onnx", "", "an ImageNet-trained ONNX model: adds the Table 1 model \"onnx\" (a backbone with a new head)")
 	fs.BoolVar(&o.tablesOnly, "tables-only", false, "train nothing: write the tables from the results already stored")
 	fs.BoolVar(&o.keep, "keep-checkpoints", false, "keep each finished run's training checkpoint in <out>/runs/dg")
@@ -279,39 +278,65 @@ func dgImpl(name string) string {
 	return ""
 }
 
-// zooQuickWidth returns the zoo's quick width of a model (zoo.QuickConfig: chosen so that an
-// epoch of a few thousand images takes about a minute on two cores), or def for a model the zoo
-// does not know.
-func zooQuickWidth(def float64) func(name string) float64 {
-	return func(name string) float64 {
-		if cfg, err := zoo.QuickConfig(name); err == nil {
-			return cfg.Width
+// cifarInit returns the CIFAR-27 run a Table 1 model starts from (the paper's ImageNet ->
+// CIFAR-27 -> digits chain): the run of the same model, NeuRN setting, width and input size that
+// step train_cifar27 makes for the profile, as a path relative to out; "" when the step makes
+// none for it (another width, an ONNX backbone). Whether the run is there is the plan's concern
+// (dgJob.chainInits), so that a plan does not change with the checkpoints on disk.
+func cifarInit(profile string) func(m dg.ModelSpec) string {
+	return func(m dg.ModelSpec) string {
+		p, ok := cifarProfiles[profile]
+		if !ok || m.Impl != "zoo" || m.Width != p.width || m.Size != 32 || !slices.Contains(p.neurnVariants, m.NeuRN) ||
+			(!p.all && m.Name != dg.DigitNetName) {
+			return ""
 		}
-		return def
+		return filepath.Join(cifarRunsDir, cifarRunName(m.Name, m.NeuRN, profile))
 	}
 }
 
-// cifarInit returns the CIFAR-27 run a Table 1 model starts from (the paper's ImageNet ->
-// CIFAR-27 -> digits chain): the train_cifar27 step's finished run of the same model, NeuRN
-// setting, profile and width, as a path relative to out; "" when there is none.
-func cifarInit(out, profile string) func(m dg.ModelSpec) string {
-	return func(m dg.ModelSpec) string {
-		if m.Impl != "zoo" {
-			return ""
-		}
-		rel := filepath.Join(cifarRunsDir, cifarRunName(m.Name, m.NeuRN, profile))
-		raw, err := os.ReadFile(filepath.Join(out, rel, train.ResultFile))
-		if err != nil {
-			return ""
-		}
-		var sum train.Summary
-		var spec modelSpec
-		if json.Unmarshal(raw, &sum) != nil || json.Unmarshal(sum.Setup.ModelSpec, &spec) != nil ||
-			spec.Model != m.Name || spec.NeuRN != m.NeuRN || spec.Width != m.Width || spec.Size != m.Size {
-			return ""
-		}
-		return rel
+// cifarRunReady tells whether the CIFAR-27 run rel (relative to out) is finished and was made
+// for model m (same model, NeuRN setting, width and input size).
+func cifarRunReady(out, rel string, m dg.ModelSpec) bool {
+	raw, err := os.ReadFile(filepath.Join(out, rel, train.ResultFile))
+	if err != nil {
+		return false
 	}
+	if _, err := os.Stat(filepath.Join(out, rel, train.CheckpointFile)); err != nil {
+		return false
+	}
+	var sum train.Summary
+	var spec modelSpec
+	return json.Unmarshal(raw, &sum) == nil && json.Unmarshal(sum.Setup.ModelSpec, &spec) == nil &&
+		spec.Model == m.Name && spec.NeuRN == m.NeuRN && spec.Width == m.Width && spec.Size == m.Size
+}
+
+// chainInits settles where the planned Table 1 runs start: from their CIFAR-27 run when it is
+// on disk, or when the store already holds the run made from it (a clone has the committed
+// results but not the checkpoints: it renders them and retrains nothing); otherwise from fresh
+// weights, which it returns as a note with the command that makes the missing CIFAR-27 runs.
+func (j dgJob) chainInits(specs []dg.RunSpec) (notes []string, err error) {
+	store := dg.Store{Dir: j.storeDir()}
+	fresh := 0
+	for i := range specs {
+		s := &specs[i]
+		if s.Init == "" || cifarRunReady(j.out, s.Init, s.Model) {
+			continue
+		}
+		r, err := store.Load(*s)
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			s.Init = ""
+			fresh++
+		}
+	}
+	if fresh > 0 {
+		notes = append(notes, fmt.Sprintf("%d of %d runs start from fresh weights: their model's CIFAR-27 run (%s) is not there; "+
+			"`go run ./mvc/cmd/mvc reproduce --profile %s --out %s --only train_cifar27` makes it",
+			fresh, len(specs), filepath.ToSlash(filepath.Join(j.out, cifarRunsDir, "cifar27-*-"+j.profile)), j.profile, filepath.ToSlash(j.out)))
+	}
+	return notes, nil
 }
 
 // plan lists the experiment's runs and describes what it left out.
@@ -338,12 +363,16 @@ func (j dgJob) plan() (specs []dg.RunSpec, notes []string, err error) {
 			return nil, notes, nil
 		}
 		if !j.freshInit {
-			opts.Init = cifarInit(j.out, j.profile)
+			opts.Init = cifarInit(j.profile)
 		}
-		if j.profile == "quick" {
-			opts.Width = zooQuickWidth(p.Width)
+		if specs, err = p.Specs(opts); err != nil {
+			return nil, notes, usageError{err}
 		}
-		specs, err = p.Specs(opts)
+		more, err := j.chainInits(specs)
+		if err != nil {
+			return nil, notes, err
+		}
+		notes = append(notes, more...)
 	case "protocol":
 		if dgImpl(dg.DigitNetName) == "" {
 			return nil, []string{"the model zoo has no DigitNet in this build"}, nil
@@ -407,6 +436,7 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 	}
 	var done []*dg.RunResult
 	var seconds float64
+	chained := 0
 	for _, s := range specs {
 		r, err := store.Load(s)
 		if err != nil {
@@ -415,9 +445,12 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 		if r != nil {
 			done = append(done, r)
 			seconds += r.Seconds()
+			if r.Spec.Init != "" {
+				chained++
+			}
 		}
 	}
-	about := j.about(len(done), len(specs), seconds, notes)
+	about := j.about(len(done), len(specs), chained, seconds, notes)
 	if j.experiment == "protocol" {
 		return dg.WriteProtocolTable(j.out, done, about)
 	}
@@ -425,7 +458,8 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 }
 
 // about are the lines printed above the tables: profile, completeness, where the runs are.
-func (j dgJob) about(done, planned int, seconds float64, notes []string) []string {
+// chained of the done runs start from a CIFAR-27 run.
+func (j dgJob) about(done, planned, chained int, seconds float64, notes []string) []string {
 	var desc string
 	if j.experiment == "protocol" {
 		desc = dg.ProtocolProfiles[j.profile].Description
@@ -441,6 +475,11 @@ func (j dgJob) about(done, planned int, seconds float64, notes []string) []strin
 		fmt.Sprintf("%d of %d planned runs are done (one JSON file each in %s; %s of training and evaluation in all). "+
 			"Regenerate with `go run ./mvc/cmd/mvc dg --profile %s%s --experiment %s` (a rerun trains only the missing runs).",
 			done, planned, filepath.ToSlash(j.storeDir()), fmtSeconds(seconds), j.profile, initFlag, j.experiment),
+	}
+	if !j.freshInit && j.experiment == "table1" && done > 0 {
+		lines = append(lines, fmt.Sprintf("%d of the %d done runs start from their model's CIFAR-27 run (%s, step train_cifar27; "+
+			"the paper's ImageNet -> CIFAR-27 -> digits chain), the others from fresh weights.",
+			chained, done, filepath.ToSlash(filepath.Join(j.out, cifarRunsDir, "cifar27-<model>[-neurn3]-"+j.profile))))
 	}
 	if j.freshInit && j.experiment == "table1" {
 		lines = append(lines, "Every run starts from fresh weights, not from a CIFAR-27 run (`--init none`"+
