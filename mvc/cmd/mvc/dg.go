@@ -477,9 +477,13 @@ func (j dgJob) about(done, planned, chained int, seconds float64, notes []string
 			done, planned, filepath.ToSlash(j.storeDir()), fmtSeconds(seconds), j.profile, initFlag, j.experiment),
 	}
 	if !j.freshInit && j.experiment == "table1" && done > 0 {
-		lines = append(lines, fmt.Sprintf("%d of the %d done runs start from their model's CIFAR-27 run (%s, step train_cifar27; "+
-			"the paper's ImageNet -> CIFAR-27 -> digits chain), the others from fresh weights.",
-			chained, done, filepath.ToSlash(filepath.Join(j.out, cifarRunsDir, "cifar27-<model>[-neurn3]-"+j.profile))))
+		line := fmt.Sprintf("%d of the %d done runs start from their model's CIFAR-27 run (%s, step train_cifar27; "+
+			"the paper's ImageNet -> CIFAR-27 -> digits chain)", chained, done,
+			filepath.ToSlash(filepath.Join(j.out, cifarRunsDir, "cifar27-<model>[-neurn3]-"+j.profile)))
+		if chained < done {
+			line += ", the others from fresh weights"
+		}
+		lines = append(lines, line+".")
 	}
 	if j.freshInit && j.experiment == "table1" {
 		lines = append(lines, "Every run starts from fresh weights, not from a CIFAR-27 run (`--init none`"+
