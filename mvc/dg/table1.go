@@ -3,6 +3,7 @@ package dg
 import (
 	_ "embed"
 	"encoding/csv"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,9 +82,11 @@ func BuildTable1(results []*RunResult) *Table {
 	}
 	var keys []rowKey
 	cells := map[rowKey][]Stat{}
+	mixed := mixedSettings{}
 	sDomains := map[string]bool{}
 	for _, r := range results {
 		k := rowKey{r.Spec.Model.Name, r.Spec.Variant()}
+		mixed.add(PaperName(k.model)+k.variant, r.Spec)
 		if _, ok := cells[k]; !ok {
 			keys = append(keys, k)
 			cells[k] = make([]Stat, len(Table1Columns))
@@ -134,6 +137,7 @@ func BuildTable1(results []*RunResult) *Table {
 	}
 	t.Notes = append(t.Notes, "Bold: the row beats its model's bare row beyond the seeds' spread, mean(row) - mean(base) > sd(row) + sd(base), "+
 		"with sd the sample standard deviation over seeds; with fewer than two seeds nothing is bold.")
+	t.Notes = append(t.Notes, mixed.notes()...)
 	return t
 }
 
@@ -190,4 +194,36 @@ func PaperTable1() (*Table, error) {
 	}
 	t.Notes = append(t.Notes, "Bold: +NeuRN above the bare model (the paper reports single numbers, without spread). S = SVHN in the paper.")
 	return t, nil
+}
+
+// mixedSettings finds the rows of a table whose runs differ in more than seed and source (initial
+// weights, width, data sizes, training): their cells would average unlike runs as if they were
+// seeds. A store holding the runs of two profiles, or of --init none beside the CIFAR-27 chain,
+// does that when all its results are tabulated (Store.All); "mvc dg" tabulates one plan's runs.
+type mixedSettings map[string]map[string]bool
+
+// add records the setting of one run of row.
+func (m mixedSettings) add(row string, s RunSpec) {
+	s.Seed, s.Model.Seed, s.Source = 0, 0, ""
+	if m[row] == nil {
+		m[row] = map[string]bool{}
+	}
+	m[row][s.Hash()] = true
+}
+
+// notes says which rows mix settings, in row-name order; nil when none does.
+func (m mixedSettings) notes() []string {
+	var rows []string
+	for row, settings := range m {
+		if len(settings) > 1 {
+			rows = append(rows, fmt.Sprintf("%s (%d)", row, len(settings)))
+		}
+	}
+	if rows == nil {
+		return nil
+	}
+	slices.Sort(rows)
+	return []string{"Warning: these rows average runs of different settings (initial weights, width, data sizes or training, " +
+		"not only seeds), so their spreads are not over seeds: " + strings.Join(rows, ", ") +
+		". Tabulate one profile's runs (`mvc dg --profile ... --tables-only`) or see each run's file."}
 }

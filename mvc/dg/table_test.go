@@ -230,3 +230,29 @@ func TestProtocolTable(t *testing.T) {
 		}
 	}
 }
+
+// Runs of one row that differ in more than seed and source (here one seed from a CIFAR-27 run,
+// the other from fresh weights) are named in a warning: their spread is not over seeds.
+func TestTable1WarnsOfMixedSettings(t *testing.T) {
+	warning := func(tab *Table) string {
+		for _, n := range tab.Notes {
+			if strings.HasPrefix(n, "Warning:") {
+				return n
+			}
+		}
+		return ""
+	}
+	results := twoSeedResults()
+	if w := warning(BuildTable1(results)); w != "" {
+		t.Fatalf("seeds of one setting gave a warning: %s", w)
+	}
+	for _, r := range results {
+		if r.Spec.Model.Name == "vgg19" && r.Spec.Model.NeuRN == 3 && r.Spec.Seed == 2 {
+			r.Spec.Init = "runs/cifar27-vgg19-neurn3-quick"
+		}
+	}
+	w := warning(BuildTable1(results))
+	if !strings.Contains(w, "VGG19+NeuRN (2)") || strings.Contains(w, "VGG19 (") || strings.Contains(w, "RandConv") {
+		t.Fatalf("warning %q, want it to name VGG19+NeuRN (2 settings) alone", w)
+	}
+}
