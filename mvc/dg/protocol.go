@@ -139,6 +139,15 @@ var protocolColumns = []struct{ domain, title string }{
 	{data.DomainMNIST, "MNIST (source test)"},
 }
 
+// protocolVariantName names a protocol row by its variant (RunSpec.Variant): "ERM", "NeuRN",
+// "RandConv", "NeuRN + RandConv".
+func protocolVariantName(v string) string {
+	if v == "" {
+		return "ERM"
+	}
+	return strings.ReplaceAll(strings.TrimPrefix(v, "+"), "+", " + ")
+}
+
 // BuildProtocolTable aggregates digits-protocol results into one table: our rows (ERM, NeuRN,
 // RandConv, NeuRN + RandConv, each DigitNet trained from scratch; labelled with their number of
 // seeds, "ERM (ours, 3 seeds)"; mean +- sd over seeds, bold where a row beats ERM beyond the
@@ -161,7 +170,7 @@ func BuildProtocolTable(results []*RunResult) *Table {
 	mixed := mixedSettings{}
 	for _, r := range results {
 		v := r.Spec.Variant()
-		mixed.add(map[bool]string{true: "ERM", false: strings.TrimPrefix(v, "+")}[v == ""], r.Spec)
+		mixed.add(protocolVariantName(v), r.Spec)
 		if _, ok := cells[v]; !ok {
 			keys = append(keys, v)
 			cells[v] = make([]Stat, len(protocolColumns))
@@ -176,10 +185,7 @@ func BuildProtocolTable(results []*RunResult) *Table {
 	slices.SortStableFunc(keys, func(a, b string) int { return variantOrder(a) - variantOrder(b) })
 	erm := slices.Index(keys, "")
 	for _, k := range keys {
-		label := "ERM"
-		if k != "" {
-			label = strings.ReplaceAll(strings.TrimPrefix(k, "+"), "+", " + ")
-		}
+		label := protocolVariantName(k)
 		base := erm
 		if k == "" {
 			base = -1

@@ -316,10 +316,19 @@ func cifarRunReady(out, rel string, m dg.ModelSpec) bool {
 // weights, which it returns as a note with the command that makes the missing CIFAR-27 runs.
 func (j dgJob) chainInits(specs []dg.RunSpec) (notes []string, err error) {
 	store := dg.Store{Dir: j.storeDir()}
+	ready := map[string]bool{} // by CIFAR-27 run: each serves its model's runs of every source and seed
 	fresh := 0
 	for i := range specs {
 		s := &specs[i]
-		if s.Init == "" || cifarRunReady(j.out, s.Init, s.Model) {
+		if s.Init == "" {
+			continue
+		}
+		ok, seen := ready[s.Init]
+		if !seen {
+			ok = cifarRunReady(j.out, s.Init, s.Model)
+			ready[s.Init] = ok
+		}
+		if ok {
 			continue
 		}
 		r, err := store.Load(*s)
