@@ -35,7 +35,9 @@ type Table1Profile struct {
 	// RandConvModels get an extra +RandConv row with RandConv's settings.
 	RandConvModels []string
 	RandConv       RandConv
-	// Seeds is the number of seeds (1, 2, ..., Seeds).
+	// Seeds is the number of seeds a sweep trains by default (1, 2, ..., Seeds;
+	// PlanOptions.Seeds replaces it). "mvc dg" also tabulates the later seeds its store holds
+	// for the same settings, so a store grown with --seeds N keeps its spreads.
 	Seeds int
 	// InitFromCIFAR27 says whether the runs start, by default, from the model's CIFAR-27 run of
 	// the same profile when one exists (the paper's ImageNet -> CIFAR-27 -> digits chain; "mvc dg
@@ -55,7 +57,7 @@ var Table1Profiles = map[string]Table1Profile{
 		Training: Training{TrainImages: 160, TestImages: 64, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 2},
 	},
 	"quick": {
-		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25; per source the first 960 training images (batches of 32, at most 3 epochs, early stopping on the next 128 images), 512 test images per target, 1 seed, each from its model's quick CIFAR-27 run (3 epochs on 2,700 images at width 0.25)",
+		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25; per source the first 960 training images (batches of 32, at most 3 epochs, early stopping on the next 128 images), 512 test images per target, 1 seed (`--seeds N` adds more), each from its model's quick CIFAR-27 run (3 epochs on 2,700 images at width 0.25)",
 		Cost:   "see figures/README.md (measured on the 2-core machine)",
 		Models: table1ModelNames(), Width: 0.25, NeuRN: 3,
 		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1, InitFromCIFAR27: true,

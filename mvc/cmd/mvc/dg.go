@@ -460,10 +460,70 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 		}
 	}
 	about := j.about(len(done), len(specs), chained, seconds, notes)
+	more, err := j.laterSeeds(store, specs)
+	if err != nil {
+		return nil, err
+	}
+	if len(more) > 0 {
+		seconds = 0
+		for _, r := range more {
+			seconds += r.Seconds()
+		}
+		done = append(done, more...)
+		first, last := more[0].Spec.Seed, more[len(more)-1].Spec.Seed
+		seeds := fmt.Sprintf("seed %d", first)
+		if last > first {
+			seeds = fmt.Sprintf("seeds %d-%d", first, last)
+		}
+		runs := "runs"
+		if len(more) == 1 {
+			runs = "run"
+		}
+		about = slices.Insert(about, 2, fmt.Sprintf("The tables also include the %d finished %s of %s found in the same store "+
+			"(a `--seeds %d` sweep made them; %s of training and evaluation): the plan's settings with more seeds, %d runs in all.",
+			len(more), runs, seeds, last, fmtSeconds(seconds), len(done)))
+	}
 	if j.experiment == "protocol" {
 		return dg.WriteProtocolTable(j.out, done, about)
 	}
 	return dg.WriteTable1(j.out, done, about)
+}
+
+// laterSeeds returns the stored runs of the seeds after the plan's (specs) that the store holds
+// for the same settings: seed n+1, n+2, ... for as long as the store holds at least one run of the
+// seed. A `mvc dg --seeds N` sweep adds seeds to a store; the profile's default plan (quick: 1
+// seed, so that `mvc reproduce` stays cheap) then still tabulates every seed it holds, so the
+// committed tables keep their spreads. The runs come in plan order, seed by seed.
+func (j dgJob) laterSeeds(store dg.Store, specs []dg.RunSpec) ([]*dg.RunResult, error) {
+	var last uint64
+	for _, s := range specs {
+		last = max(last, s.Seed)
+	}
+	var found []*dg.RunResult
+	for seed := last + 1; ; seed++ {
+		next := j
+		next.seeds = int(seed)
+		more, _, err := next.plan()
+		if err != nil {
+			return nil, err
+		}
+		n := len(found)
+		for _, s := range more {
+			if s.Seed != seed {
+				continue
+			}
+			r, err := store.Load(s)
+			if err != nil {
+				return nil, err
+			}
+			if r != nil {
+				found = append(found, r)
+			}
+		}
+		if len(found) == n {
+			return found, nil
+		}
+	}
 }
 
 // about are the lines printed above the tables: profile, completeness, where the runs are.

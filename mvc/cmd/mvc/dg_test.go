@@ -67,6 +67,23 @@ func TestDGSmokeProtocol(t *testing.T) {
 	if !strings.Contains(string(md), "4 of 8 planned runs are done") {
 		t.Errorf("--tables-only with 2 seeds should report 4 of 8 runs:\n%s", md)
 	}
+	// Seed 2 of ERM trained: the profile's 1-seed plan still tabulates it, and says so.
+	code, _, stderr = runMVC("dg", "--profile", "smoke", "--experiment", "protocol", "--seeds", "2", "--variants", "erm",
+		"--supervise=false", "--quiet", "--out", out)
+	if code != 0 {
+		t.Fatalf("--seeds 2 --variants erm: exit %d: %s", code, stderr)
+	}
+	code, _, stderr = runMVC("dg", "--profile", "smoke", "--experiment", "protocol", "--tables-only", "--out", out)
+	if code != 0 {
+		t.Fatalf("--tables-only: exit %d: %s", code, stderr)
+	}
+	md, _ = os.ReadFile(filepath.Join(out, "table_digits_protocol.md"))
+	if !strings.Contains(string(md), "4 of 4 planned runs are done") || !strings.Contains(string(md), "the 1 finished run of seed 2 found in the same store") {
+		t.Errorf("the 1-seed table should include the stored seed-2 run and say so:\n%s", md)
+	}
+	if !strings.Contains(string(md), "ERM (ours, 2 seeds)") {
+		t.Errorf("the ERM row should average 2 seeds:\n%s", md)
+	}
 }
 
 // A Table 1 run starts from its model's CIFAR-27 run when one matches, unless --init none; a
