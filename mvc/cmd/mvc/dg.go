@@ -69,9 +69,10 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 			"            +NeuRN, +RandConv, +NeuRN+RandConv -> table_digits_protocol.md, .csv, _runs.csv\n"+
 			"Each finished run is one JSON file in <out>/dg/<experiment>/ (spec, seed, epochs, source\n"+
 			"validation accuracy, every target's accuracy, wall time, data provenance); a rerun skips\n"+
-			"finished runs and resumes an interrupted one from its checkpoint in <out>/runs/dg/. S is SVHN\n"+
-			"when its files are found, else SYN (the tables say so). The sweep runs in a child process\n"+
-			"restarted when it dies or stalls.\n\nProfiles:\n"+dgProfileHelp(), stderr)
+			"finished runs and resumes an interrupted one from its checkpoint in <out>/runs/dg/. The\n"+
+			"tables hold the profile's seeds and every later seed the store holds for the same settings\n"+
+			"(runs a --seeds N sweep left). S is SVHN when its files are found, else SYN (the tables say\n"+
+			"so). The sweep runs in a child process restarted when it dies or stalls.\n\nProfiles:\n"+dgProfileHelp(), stderr)
 	var o dgOptions
 	var experiments, models string
 	fs.StringVar(&o.profile, "profile", "quick", "smoke, quick or paper")
