@@ -466,9 +466,9 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 		return nil, err
 	}
 	if len(more) > 0 {
-		seconds = 0
+		var moreSeconds float64
 		for _, r := range more {
-			seconds += r.Seconds()
+			moreSeconds += r.Seconds()
 		}
 		done = append(done, more...)
 		first, last := more[0].Spec.Seed, more[len(more)-1].Spec.Seed
@@ -482,7 +482,7 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 		}
 		about = slices.Insert(about, 2, fmt.Sprintf("The tables also include the %d finished %s of %s found in the same store "+
 			"(a `--seeds %d` sweep made them; %s of training and evaluation): the plan's settings with more seeds, %d runs in all.",
-			len(more), runs, seeds, last, fmtSeconds(seconds), len(done)))
+			len(more), runs, seeds, last, fmtSeconds(moreSeconds), len(done)))
 	}
 	if j.experiment == "protocol" {
 		return dg.WriteProtocolTable(j.out, done, about)
