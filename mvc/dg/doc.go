@@ -7,8 +7,8 @@
 // al., ICLR 2021; Choi et al., CVPR 2023).
 //
 // It sits at the end of the training side of the project's data flow (data -> zoo/train -> dg
-// -> figures): [Sweep] trains one [RunSpec] after another through package train, evaluates
-// every target domain's test split and writes one JSON [RunResult] per run into a [Store]
+// -> figures): [Sweep] trains the [RunSpec]s, one or a few at a time, through package train,
+// evaluates every target domain's test split and writes one JSON [RunResult] per run into a [Store]
 // (atomically; a rerun skips finished runs, and an interrupted run resumes from its training
 // checkpoint). [BuildTable] aggregates the stored results into mean +- standard deviation over
 // seeds per model row and transfer column, and renders Markdown, HTML and CSV with the paper's

@@ -64,11 +64,15 @@ func SVHNOrSYN() string {
 	return data.DomainSYN
 }
 
-// Sweep trains and evaluates runs one after another, keeping each finished run's result in
+// Sweep trains and evaluates runs, [Sweep.Jobs] at a time, keeping each finished run's result in
 // Store and skipping runs already there.
 type Sweep struct {
 	// Backend runs every graph.
 	Backend compute.Backend
+	// Jobs is how many runs train at once, on Backend (default 1; mvc.DefaultJobs is the
+	// command line's). A run's numbers do not depend on it: each run has its own graphs, weights
+	// and seeded random streams (checked bit for bit on the quick Table 1, figures/README.md).
+	Jobs int
 	// Factory builds the models.
 	Factory Factory
 	// Data loads the domains (default: a fresh [Domains]).
@@ -88,7 +92,8 @@ type Sweep struct {
 	Profile string
 	// Log receives the progress over runs (a bar with ETA, one line per run); nil for quiet.
 	Log io.Writer
-	// TrainProgress receives each run's per-epoch progress (package train's bar); nil for quiet.
+	// TrainProgress receives each run's per-epoch progress (package train's bar; with Jobs > 1
+	// the bars of the runs in flight interleave); nil for quiet.
 	TrainProgress io.Writer
 	// Watchdog and Heartbeat are passed to train.Run (stall detection for a supervisor).
 	Watchdog  *train.Watchdog
@@ -96,7 +101,8 @@ type Sweep struct {
 	// BackendName is recorded in results (e.g. mvc.ChooseBackend().Config).
 	BackendName string
 	// AfterRun, when set, is called after each run's result is saved (a test hook, and the
-	// command line's way to report each file written).
+	// command line's way to report each file written); with Jobs > 1 from several goroutines at
+	// once.
 	AfterRun func(r *RunResult, path string) error
 }
 
@@ -110,8 +116,9 @@ type Outcome struct {
 	Seconds float64
 }
 
-// Run runs every spec that the store does not hold yet, in order. It stops at the first error
-// (or when ctx is cancelled; the run in flight keeps its checkpoint and resumes next time).
+// Run runs every spec that the store does not hold yet, starting them in order, [Sweep.Jobs] at
+// a time. It stops at the first error (or when ctx is cancelled; each run in flight keeps its
+// checkpoint and resumes next time).
 func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
 	if s.Backend == nil || s.Factory == nil {
 		return nil, errors.New("dg: Sweep needs a Backend and a Factory")
@@ -147,27 +154,44 @@ func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
 			todo = append(todo, i)
 		}
 	}
-	s.logf("dg: %d runs: %d finished before (in %s), %d to train\n", len(specs), out.Skipped, s.Store.Dir, len(todo))
-	var trainedSeconds float64
-	for n, i := range todo {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
+	jobs := max(1, min(s.Jobs, len(todo)))
+	inFlight := ""
+	if jobs > 1 {
+		inFlight = fmt.Sprintf(", %d at a time", jobs)
+	}
+	s.logf("dg: %d runs: %d finished before (in %s), %d to train%s\n", len(specs), out.Skipped, s.Store.Dir, len(todo), inFlight)
+	var mu sync.Mutex // guards out, finished and the log
+	finished := 0
+	err := mvc.RunJobs(ctx, len(todo), jobs, func(ctx context.Context, _, n int) error {
+		i := todo[n]
 		spec := specs[i]
+		mu.Lock()
 		eta := "?"
-		if n > 0 {
-			eta = fmtDuration(time.Duration(trainedSeconds / float64(n) * float64(len(todo)-n) * float64(time.Second)))
+		if finished > 0 {
+			perRun := time.Since(start).Seconds() / float64(finished)
+			eta = fmtDuration(time.Duration(perRun * float64(len(todo)-finished) * float64(time.Second)))
 		}
-		s.logf("%s run %d/%d (%d done before) ETA %s: %s\n", bar(out.Skipped+n, len(specs)), n+1, len(todo),
+		s.logf("%s run %d/%d (%d done before) ETA %s: %s\n", bar(out.Skipped+finished, len(specs)), n+1, len(todo),
 			out.Skipped, eta, spec.Label())
+		mu.Unlock()
 		r, err := s.runOne(ctx, spec)
 		if err != nil {
-			return out, errors.Wrapf(err, "dg: run %s", spec.Label())
+			return errors.Wrapf(err, "dg: run %s", spec.Label())
 		}
-		trainedSeconds += r.Seconds()
+		mu.Lock()
+		defer mu.Unlock()
 		out.Results[i] = r
 		out.Trained++
-		s.logf("  %s\n", summaryLine(r))
+		finished++
+		if jobs > 1 {
+			s.logf("  run %d/%d %s: %s\n", n+1, len(todo), spec.Label(), summaryLine(r))
+		} else {
+			s.logf("  %s\n", summaryLine(r))
+		}
+		return nil
+	})
+	if err != nil {
+		return out, err
 	}
 	if len(todo) > 0 {
 		s.logf("%s %d/%d runs done in %s\n", bar(len(specs), len(specs)), len(specs), len(specs), fmtDuration(time.Since(start)))

@@ -273,6 +273,62 @@ func TestSweepResume(t *testing.T) {
 	}
 }
 
+// TestSweepJobs trains the tiny sweep 3 runs at a time on one backend, and checks
+// that every run's numbers (losses and accuracies of every epoch and target) are those of the
+// sweep trained one run at a time, and that results come back in plan order.
+func TestSweepJobs(t *testing.T) {
+	specs := tinySpecs(t)
+	ref, err := newTinySweep(t.TempDir(), &tinyData{}).Run(context.Background(), specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTinySweep(t.TempDir(), &tinyData{})
+	var log bytes.Buffer
+	var mu sync.Mutex
+	saved := 0
+	s.Log, s.Jobs = &log, 3
+	s.AfterRun = func(*RunResult, string) error { mu.Lock(); saved++; mu.Unlock(); return nil }
+	out, err := s.Run(context.Background(), specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Trained != len(specs) || saved != len(specs) || !strings.Contains(log.String(), "3 at a time") {
+		t.Fatalf("trained %d, AfterRun %d times, want %d; log:\n%s", out.Trained, saved, len(specs), log.String())
+	}
+	for i := range specs {
+		a, b := ref.Results[i], out.Results[i]
+		if b.ID != specs[i].ID() {
+			t.Fatalf("result %d is run %s, want %s", i, b.ID, specs[i].ID())
+		}
+		same := slices.EqualFunc(a.Targets, b.Targets, func(x, y DomainResult) bool { return x.Accuracy == y.Accuracy && x.Loss == y.Loss }) &&
+			slices.EqualFunc(a.History, b.History, func(x, y train.EpochMetrics) bool {
+				return x.TrainLoss == y.TrainLoss && x.ValLoss == y.ValLoss && x.ValAccuracy == y.ValAccuracy
+			})
+		if !same {
+			t.Errorf("run %s differs with 3 jobs:\n  1 job:  %+v %+v\n  3 jobs: %+v %+v", specs[i].Label(), a.History, a.Targets, b.History, b.Targets)
+		}
+	}
+}
+
+// TestSweepJobsStopAtError checks that with 2 jobs the first failing run stops the sweep: Run
+// returns its error, and no run starts after it (the failing run is the first handed out, and it
+// fails at once, while the second trains).
+func TestSweepJobsStopAtError(t *testing.T) {
+	specs := tinySpecs(t)[:4]
+	specs[0].Model.Name = "nope"
+	s := newTinySweep(t.TempDir(), &tinyData{})
+	s.Jobs = 2
+	_, err := s.Run(context.Background(), specs)
+	if err == nil || !strings.Contains(err.Error(), "unknown model") || !strings.Contains(err.Error(), specs[0].Label()) {
+		t.Fatalf("Run returned %v, want the unknown model of run %s", err, specs[0].Label())
+	}
+	for _, spec := range specs[2:] {
+		if r, _ := s.Store.Load(spec); r != nil {
+			t.Errorf("run %s was trained after the error", spec.Label())
+		}
+	}
+}
+
 func TestRunResultSeconds(t *testing.T) {
 	r := RunResult{WallSeconds: 100, History: []train.EpochMetrics{{Seconds: 30}, {Seconds: 40}}}
 	if got := r.Seconds(); got != 100 {

@@ -53,13 +53,13 @@ type dgOptions struct {
 	init                   string
 	experiments, models    []string
 	variants               []string
-	seeds, restarts        int
+	seeds, restarts, jobs  int
 	supervise, quiet, keep bool
 	tablesOnly, verbose    bool
 }
 
 func runDG(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("dg", "[--profile smoke|quick|paper] [--experiment table1,protocol] [--models a,b] [--seeds N] [--out figures]",
+	fs := newFlagSet("dg", "[--profile smoke|quick|paper] [--experiment table1,protocol] [--models a,b] [--seeds N] [--jobs N] [--out figures]",
 		"Runs the domain-generalization sweeps and writes their tables into --out:\n"+
 			"  table1    the paper's Table 1: each model, with and without NeuRN (and with RandConv for a\n"+
 			"            few), fine-tuned on one digit domain (from its CIFAR-27 run in <out>/runs, step\n"+
@@ -81,6 +81,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	var variants string
 	fs.StringVar(&variants, "variants", "", "comma-separated protocol rows to run: erm, neurn, randconv, neurn+randconv (default: all; the table shows what is done)")
 	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
+	fs.IntVar(&o.jobs, "jobs", 0, "runs trained at once (default: 2 on GoMLX's pure-Go backend with 2 or more cores, else 1); a run's numbers do not depend on it")
 	fs.StringVar(&o.out, "out", "", "output folder (tables; results in <out>/dg; default: figures, "+smokeOut+" for the smoke profile)")
 	fs.StringVar(&o.init, "init", "", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights)")
 	fs.StringVar(&o.onnx, "onnx", "", "an ImageNet-trained ONNX model: adds the Table 1 model \"onnx\" (a backbone with a new head)")
@@ -124,8 +125,8 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if o.seeds < 0 || o.restarts < 0 {
-		return badInput("--seeds and --restarts must be >= 0")
+	if o.seeds < 0 || o.restarts < 0 || o.jobs < 0 {
+		return badInput("--seeds, --restarts and --jobs must be >= 0")
 	}
 	if o.onnx != "" {
 		abs, err := filepath.Abs(o.onnx)
@@ -158,7 +159,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, e := range o.experiments {
 		j := dgJob{
-			experiment: e, profile: o.profile, out: o.out, models: o.models, seeds: o.seeds, onnx: o.onnx, freshInit: freshInit, variants: o.variants,
+			experiment: e, profile: o.profile, out: o.out, models: o.models, seeds: o.seeds, jobs: o.jobs, onnx: o.onnx, freshInit: freshInit, variants: o.variants,
 			tablesOnly: o.tablesOnly, keep: o.keep, log: log, trainProgress: progress,
 		}
 		if os.Getenv(dgWorkerEnvVar) == "1" {
@@ -199,7 +200,10 @@ func superviseDG(ctx context.Context, args []string, o dgOptions, stdout, stderr
 		MaxRestarts: o.restarts,
 		Log:         stderr,
 		// Models differ in step time by orders of magnitude within one sweep: the child's own
-		// watchdog (per run) is the precise one; the supervisor only catches a frozen child.
+		// watchdog (per run) is the precise one; the supervisor only catches a frozen child. With
+		// several runs in flight (--jobs) their heartbeats interleave: the supervisor times the
+		// step begun last, so it may miss a stalled run (its own watchdog does not) but never
+		// sees a stall that is not there.
 		Watchdog: train.Watchdog{MinTimeout: 10 * time.Minute},
 		Command: func(int) (*exec.Cmd, error) {
 			cmd := exec.Command(self, append(append([]string{"dg"}, args...), "--supervise=false")...)
@@ -239,7 +243,9 @@ type dgJob struct {
 	experiment, profile, out, onnx string
 	models                         []string
 	seeds                          int
-	tablesOnly, keep               bool
+	// jobs is how many runs train at once (0: mvc.DefaultJobs).
+	jobs             int
+	tablesOnly, keep bool
 	// freshInit plans Table 1 runs from fresh weights even where a CIFAR-27 run exists (--init none).
 	freshInit bool
 	// variants keeps only these rows of the digits protocol (--variants).
@@ -434,6 +440,11 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 			Profile: j.profile, Log: j.log, TrainProgress: j.trainProgress, Watchdog: j.watchdog, Heartbeat: j.heartbeat,
 			BackendName: mvc.ChooseBackend().Config,
 		}
+		sw.Jobs = j.jobs
+		if sw.Jobs == 0 {
+			sw.Jobs = mvc.DefaultJobs()
+		}
+
 		todo := specs
 		if j.variants != nil {
 			todo = slices.DeleteFunc(slices.Clone(specs), func(s dg.RunSpec) bool {

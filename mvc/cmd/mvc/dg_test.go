@@ -17,6 +17,7 @@ func TestDGBadInput(t *testing.T) {
 		{"dg", "--profile", "huge"},
 		{"dg", "--experiment", "table2"},
 		{"dg", "--seeds", "-1"},
+		{"dg", "--jobs", "-1"},
 		{"dg", "--onnx", "/nonexistent/model.onnx"},
 		{"dg", "extra"},
 		{"dg", "--profile", "smoke", "--experiment", "table1", "--models", "lenet", "--supervise=false", "--out", t.TempDir()},

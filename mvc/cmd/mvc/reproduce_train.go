@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/mice2machines/mice2machines/mvc"
@@ -75,19 +77,41 @@ func reproduceTrainCIFAR27(c *reproduceContext) error {
 	if p.all {
 		models = zooNames()
 	}
-	fmt.Fprintf(c.Stdout, "  %s; %s\n", p.description, trainSet.Provenance)
+	type run struct {
+		name string
+		k    int
+	}
+	var runs []run
 	for _, name := range models {
 		for _, k := range p.neurnVariants {
-			if err := reproduceOneRun(c, p, trainSet, name, k); err != nil {
-				return err
-			}
+			runs = append(runs, run{name, k})
 		}
 	}
-	return nil
+	// The runs are independent: mvc.DefaultJobs of them train at once (a run's numbers do not
+	// depend on it; figures/README.md).
+	jobs := mvc.DefaultJobs()
+	fmt.Fprintf(c.Stdout, "  %s; %s; %d runs, %d at a time\n", p.description, trainSet.Provenance, len(runs), jobs)
+	shared := *c
+	shared.Stdout = &lockedWriter{w: c.Stdout}
+	return mvc.RunJobs(context.Background(), len(runs), jobs, func(ctx context.Context, _, i int) error {
+		return reproduceOneRun(ctx, &shared, p, trainSet, runs[i].name, runs[i].k)
+	})
+}
+
+// lockedWriter serializes the writes of concurrent jobs (each progress line is one Write).
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // reproduceOneRun trains (or resumes, or skips when finished) one model.
-func reproduceOneRun(c *reproduceContext, p cifarProfile, trainSet *data.Dataset, name string, k int) error {
+func reproduceOneRun(ctx context.Context, c *reproduceContext, p cifarProfile, trainSet *data.Dataset, name string, k int) error {
 	dir := filepath.Join(c.Out, cifarRunsDir, cifarRunName(name, k, c.Profile))
 	if raw, err := os.ReadFile(filepath.Join(dir, train.ResultFile)); err == nil {
 		var s train.Summary
@@ -109,7 +133,7 @@ func reproduceOneRun(c *reproduceContext, p cifarProfile, trainSet *data.Dataset
 		Dir: dir, Resume: statErr == nil, Watchdog: &train.Watchdog{},
 	}
 	start := time.Now()
-	res, err := train.Run(context.Background(), c.Backend, cfg, trainSet, nil)
+	res, err := train.Run(ctx, c.Backend, cfg, trainSet, nil)
 	if err != nil {
 		return fmt.Errorf("training %s: %w", filepath.Base(dir), err)
 	}
