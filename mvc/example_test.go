@@ -1,6 +1,7 @@
 package mvc_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -46,4 +47,17 @@ func ExampleWriteFileAtomic() {
 	// <nil>
 	// model,rmse
 	// vgg19,0.21
+}
+
+// ExampleRunJobs trains (here: squares) independent items two at a time; each result goes to
+// its own slot, so the output does not depend on which job ran it or when.
+func ExampleRunJobs() {
+	results := make([]int, 5)
+	err := mvc.RunJobs(context.Background(), len(results), 2, func(_ context.Context, _, i int) error {
+		results[i] = i * i
+		return nil
+	})
+	fmt.Println(results, err)
+	// Output:
+	// [0 1 4 9 16] <nil>
 }
