@@ -184,6 +184,10 @@ func TestReproduceSmoke(t *testing.T) {
 			t.Errorf("%s not written (or too small): %v\n%s", name, err, stdout)
 		}
 	}
+	// With CIFAR-100 at hand (MVC_DATA), step train_cifar27 trains its 2 smoke runs and counts them.
+	if strings.Contains(stdout, "cifar27-digitnet-smoke: 1 epochs") && !strings.Contains(stdout, "2 of 2 runs done") {
+		t.Errorf("train_cifar27 trained without counting its runs:\n%s", stdout)
+	}
 	if code, _, _ := runMVC("reproduce", "--profile", "huge"); code != exitUsage {
 		t.Errorf("unknown profile: exit %d, want %d", code, exitUsage)
 	}

@@ -93,8 +93,25 @@ func reproduceTrainCIFAR27(c *reproduceContext) error {
 	fmt.Fprintf(c.Stdout, "  %s; %s; %d runs, %d at a time\n", p.description, trainSet.Provenance, len(runs), jobs)
 	shared := *c
 	shared.Stdout = &lockedWriter{w: c.Stdout}
+	var mu sync.Mutex
+	start, done, trained := time.Now(), 0, 0
 	return mvc.RunJobs(context.Background(), len(runs), jobs, func(ctx context.Context, _, i int) error {
-		return reproduceOneRun(ctx, &shared, p, trainSet, runs[i].name, runs[i].k)
+		ran, err := reproduceOneRun(ctx, &shared, p, trainSet, runs[i].name, runs[i].k)
+		if err != nil || !ran {
+			mu.Lock()
+			done++
+			mu.Unlock()
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		trained++
+		// ETA from the trained runs' pace (skipped runs cost nothing).
+		eta := time.Duration(float64(time.Since(start)) / float64(trained) * float64(len(runs)-done))
+		fmt.Fprintf(shared.Stdout, "  %d of %d runs done, %s so far, ETA %s\n", done, len(runs),
+			fmtSeconds(time.Since(start).Seconds()), fmtSeconds(eta.Seconds()))
+		return nil
 	})
 }
 
@@ -110,21 +127,22 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// reproduceOneRun trains (or resumes, or skips when finished) one model.
-func reproduceOneRun(ctx context.Context, c *reproduceContext, p cifarProfile, trainSet *data.Dataset, name string, k int) error {
+// reproduceOneRun trains (or resumes, or skips when finished) one model; ran tells whether it
+// trained.
+func reproduceOneRun(ctx context.Context, c *reproduceContext, p cifarProfile, trainSet *data.Dataset, name string, k int) (ran bool, err error) {
 	dir := filepath.Join(c.Out, cifarRunsDir, cifarRunName(name, k, c.Profile))
 	if raw, err := os.ReadFile(filepath.Join(dir, train.ResultFile)); err == nil {
 		var s train.Summary
 		if json.Unmarshal(raw, &s) == nil {
 			fmt.Fprintf(c.Stdout, "  %s: done before (best validation accuracy %.3f at epoch %d), skipped\n",
 				filepath.Base(dir), s.BestValAccuracy, s.BestEpoch)
-			return exportKernels(c, dir, name, k)
+			return false, exportKernels(c, dir, name, k)
 		}
 	}
 	spec := modelSpec{Model: name, NeuRN: k, Width: p.width, Classes: len(trainSet.ClassNames), Size: 32, Seed: 1}
 	fn, err := buildModel(spec)
 	if err != nil {
-		return err
+		return false, err
 	}
 	_, statErr := os.Stat(filepath.Join(dir, train.CheckpointFile))
 	cfg := train.Config{
@@ -135,14 +153,14 @@ func reproduceOneRun(ctx context.Context, c *reproduceContext, p cifarProfile, t
 	start := time.Now()
 	res, err := train.Run(ctx, c.Backend, cfg, trainSet, nil)
 	if err != nil {
-		return fmt.Errorf("training %s: %w", filepath.Base(dir), err)
+		return false, fmt.Errorf("training %s: %w", filepath.Base(dir), err)
 	}
 	last := res.Epochs[len(res.Epochs)-1]
 	fmt.Fprintf(c.Stdout, "  %s: %d epochs, best validation accuracy %.3f (epoch %d), %.0f img/s, %s\n",
 		filepath.Base(dir), len(res.Epochs), res.BestValAccuracy, res.BestEpoch, last.ImagesPerSecond,
 		time.Since(start).Round(time.Millisecond))
 	c.Wrote(filepath.Join(dir, train.CheckpointFile), filepath.Join(dir, train.MetricsFile))
-	return exportKernels(c, dir, name, k)
+	return true, exportKernels(c, dir, name, k)
 }
 
 // exportKernels writes the run's trained first-convolution kernels beside its checkpoint
