@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -438,13 +439,8 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 			Backend: backend, Factory: dgFactory(j.onnx), Data: dg.NewDomains(), Store: store,
 			WorkDir: filepath.Join(j.out, dgWorkDir, name), InitRoot: j.out, KeepCheckpoints: j.keep,
 			Profile: j.profile, Log: j.log, TrainProgress: j.trainProgress, Watchdog: j.watchdog, Heartbeat: j.heartbeat,
-			BackendName: mvc.ChooseBackend().Config,
+			BackendName: mvc.ChooseBackend().Config, Jobs: cmp.Or(j.jobs, mvc.DefaultJobs()),
 		}
-		sw.Jobs = j.jobs
-		if sw.Jobs == 0 {
-			sw.Jobs = mvc.DefaultJobs()
-		}
-
 		todo := specs
 		if j.variants != nil {
 			todo = slices.DeleteFunc(slices.Clone(specs), func(s dg.RunSpec) bool {

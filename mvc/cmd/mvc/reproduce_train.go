@@ -97,15 +97,12 @@ func reproduceTrainCIFAR27(c *reproduceContext) error {
 	start, done, trained := time.Now(), 0, 0
 	return mvc.RunJobs(context.Background(), len(runs), jobs, func(ctx context.Context, _, i int) error {
 		ran, err := reproduceOneRun(ctx, &shared, p, trainSet, runs[i].name, runs[i].k)
-		if err != nil || !ran {
-			mu.Lock()
-			done++
-			mu.Unlock()
-			return err
-		}
 		mu.Lock()
 		defer mu.Unlock()
 		done++
+		if err != nil || !ran {
+			return err
+		}
 		trained++
 		// ETA from the trained runs' pace (skipped runs cost nothing).
 		eta := time.Duration(float64(time.Since(start)) / float64(trained) * float64(len(runs)-done))
