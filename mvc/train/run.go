@@ -458,6 +458,7 @@ func countCorrect(logits, labels *Node) *Node {
 // newEvalExec builds the evaluation step: sum of the per-image losses and number correct.
 func newEvalExec(backend compute.Backend, store *model.Store, fn ModelFn, classes int) (*model.Exec, error) {
 	e, err := model.NewExec(backend, store, func(scope *model.Scope, images, labels *Node) (*Node, *Node) {
+		variablesAsParameters(store, images.Graph())
 		store.SetTraining(images.Graph(), false)
 		logits := callModel(fn, scope, images, classes)
 		// The loss function returns the batch mean: times the batch size gives the sum.
@@ -469,6 +470,20 @@ func newEvalExec(backend compute.Backend, store *model.Store, fn ModelFn, classe
 		return nil, errors.Wrap(err, "train: creating the evaluation step")
 	}
 	return e.WithName("eval_step"), nil
+}
+
+// variablesAsParameters makes every variable of store a parameter of graph g, read at each call.
+// Backends that prefer constants (GoMLX's pure-Go backend) otherwise embed the values that
+// variables have at compile time into graphs that are not training: an evaluation step compiled
+// once and called after every epoch would keep evaluating the first epoch's weights. GoMLX
+// decides this when a graph first reads a variable, so reading each one while g is marked as
+// training makes it a parameter; call it before the model reads any variable.
+func variablesAsParameters(store *model.Store, g *Graph) {
+	store.SetTraining(g, true)
+	for v := range store.IterVariables() {
+		v.NodeValue(g)
+	}
+	store.SetTraining(g, false)
 }
 
 // epochPermutation is the training order of an epoch: a permutation seeded by (seed, epoch), so
