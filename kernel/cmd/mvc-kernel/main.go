@@ -9,7 +9,9 @@
 //
 // install builds the tools pinned in go.mod (GoNB, goimports) into $GOBIN (or $GOPATH/bin),
 // installs GoNB's kernelspec into $JUPYTER_DATA_DIR (or ~/.local/share/jupyter) and records
-// $GOBIN on the kernel's PATH, since GoNB runs goimports on every cell.
+// $GOBIN on the kernel's PATH, since GoNB runs goimports on every cell, and the project's build
+// environment (mvc.BuildEnv: the Go toolchain, GOEXPERIMENT=simd), so that cells compile as the
+// README's set-up builds.
 //
 // run executes each notebook top to bottom with Jupyter's nbconvert (Debian's jupyter-nbconvert,
 // /usr/bin/jupyter), then checks the executed notebook; --save writes the executed notebook back
@@ -32,6 +34,8 @@ import (
 	"time"
 
 	"github.com/pkg/errors"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 func main() {
@@ -132,6 +136,11 @@ func runInstall(args []string) error {
 		env = map[string]any{}
 	}
 	env["PATH"] = bin + string(os.PathListSeparator) + os.Getenv("PATH")
+	// Cells build with the project's build environment (Go toolchain, SIMD matrix products).
+	for _, kv := range mvc.BuildEnv {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
 	spec["env"] = env
 	out, _ := json.MarshalIndent(spec, "", "  ")
 	if err := os.WriteFile(specPath, append(out, '\n'), 0o644); err != nil {
