@@ -4,14 +4,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
-	"syscall"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/loss"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/mice2machines/mice2machines/mvc"
 )
@@ -25,45 +21,25 @@ func benchBatch() int {
 	return 256
 }
 
-// benchTrain measures training throughput (forward, backward and an Adam update, GoMLX's
-// train.Trainer) of a model on random images and labels, in images per second. The first step
-// (graph compilation) is not timed.
+// benchTrain measures training throughput of a model (zoo.TrainStep: forward, backward and an
+// Adam update) on random images and labels, in images per second. The first step (graph
+// compilation) is not timed.
 func benchTrain(b *testing.B, m *Model, batch int) {
-	cfg := m.Config()
-	store, err := m.NewStore()
+	step, err := TrainStep(mvc.MustBackend(), m, batch)
 	if err != nil {
 		b.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	pixels := make([]float32, batch*cfg.InputSize*cfg.InputSize*cfg.Channels)
-	for i := range pixels {
-		pixels[i] = rng.Float32()
+	if err := step(); err != nil { // Compiles.
+		b.Fatal(err)
 	}
-	labels := make([]int32, batch)
-	for i := range labels {
-		labels[i] = int32(rng.IntN(cfg.Classes))
-	}
-	trainer := train.NewTrainer(mvc.MustBackend(), store, m.Logits,
-		loss.SparseCategoricalCrossEntropyLogits, optimizer.Adam().LearningRate(1e-3).Done(), nil, nil)
-	step := func() {
-		metrics, err := trainer.TrainStep(train.Batch{
-			Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(pixels, batch, cfg.InputSize, cfg.InputSize, cfg.Channels)},
-			Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(labels, batch, 1)},
-		})
-		if err != nil {
+	b.ResetTimer()
+	cpu0 := mvc.CPUSeconds()
+	for b.Loop() {
+		if err := step(); err != nil {
 			b.Fatal(err)
 		}
-		for _, t := range metrics {
-			t.FinalizeAll()
-		}
 	}
-	step() // Compiles.
-	b.ResetTimer()
-	cpu0 := cpuSeconds()
-	for b.Loop() {
-		step()
-	}
-	reportThroughput(b, batch, cpuSeconds()-cpu0)
+	reportThroughput(b, batch, mvc.CPUSeconds()-cpu0)
 }
 
 // BenchmarkTrainQuick measures the training throughput of every architecture at its quick
@@ -124,11 +100,11 @@ func benchInference(b *testing.B, m *Model, batch int) {
 	}
 	run() // Compiles and initializes the weights.
 	b.ResetTimer()
-	cpu0 := cpuSeconds()
+	cpu0 := mvc.CPUSeconds()
 	for b.Loop() {
 		run()
 	}
-	reportThroughput(b, batch, cpuSeconds()-cpu0)
+	reportThroughput(b, batch, mvc.CPUSeconds()-cpu0)
 }
 
 // reportThroughput reports images per second of wall time and per second of this process's CPU
@@ -140,13 +116,4 @@ func reportThroughput(b *testing.B, batch int, cpu float64) {
 	if cpu > 0 {
 		b.ReportMetric(images/cpu, "images/cpu-s")
 	}
-}
-
-// cpuSeconds returns this process's CPU time so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -13,26 +14,85 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/neurn"
+	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
 
 func init() {
-	register("bench", "benchmark a component: mvc bench neurn", runBench)
+	register("bench", "benchmark a component: mvc bench neurn|train", runBench)
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "Usage: mvc bench neurn [flags]\n\nComponents: neurn. Run \"mvc bench neurn --help\" for its flags.")
+		fmt.Fprintln(stderr, "Usage: mvc bench neurn|train [flags]\n\nComponents: neurn (the NeuRN layer), train (training "+
+			"throughput of a zoo model). Run \"mvc bench COMPONENT --help\" for its flags.")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return nil
 		}
-		return badInput("which component? (neurn)")
+		return badInput("which component? (neurn, train)")
 	}
 	switch args[0] {
 	case "neurn":
 		return benchNeuRN(args[1:], stdout, stderr)
+	case "train":
+		return benchTrain(args[1:], stdout, stderr)
 	default:
-		return badInput("unknown component %q; available: neurn", args[0])
+		return badInput("unknown component %q; available: neurn, train", args[0])
 	}
+}
+
+func benchTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench train", "--model NAME [--width W] [--batch 256] [--neurn K] [--duration 10s] [--json]",
+		"Measures how fast a zoo model trains (forward, softmax cross-entropy, backward and an Adam\n"+
+			"update, as zoo.MeasureTraining does) on random 32x32x3 images of 10 classes, on the backend\n"+
+			"that \"mvc env\" reports: images per second of wall time and per CPU-second. The first step\n"+
+			"(graph compilation) is not timed. The PyTorch script mvc/zoo/torchbench/bench_train.py\n"+
+			"measures the same workloads.", stderr)
+	name := fs.String("model", "", "architecture (mvc zoo list); required")
+	width := fs.Float64("width", 0, "width multiplier (default: the model's quick width, zoo.QuickConfig)")
+	batch := fs.Int("batch", 256, "images per training step")
+	neurnK := fs.Int("neurn", 0, "put NeuRN with window K in front (0: none)")
+	duration := fs.Duration("duration", 10*time.Second, "measuring time, after the compiling step")
+	asJSON := fs.Bool("json", false, "print one JSON object (zoo.Throughput) instead of a line of text")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *name == "" {
+		return badInput("--model is required; one of %s", strings.Join(zoo.Names(), ", "))
+	}
+	if *batch < 1 || *duration <= 0 || *width < 0 || *neurnK < 0 || (*neurnK > 0 && *neurnK%2 == 0) {
+		return badInput("--batch and --duration must be positive, --width >= 0, --neurn odd (or 0)")
+	}
+	cfg, err := zoo.QuickConfig(*name)
+	if err != nil {
+		return usageError{err}
+	}
+	if *width > 0 {
+		cfg.Width = *width
+	}
+	if *neurnK > 0 {
+		cfg.NeuRN, cfg.NeuRNKernel = true, *neurnK
+	}
+	m, err := zoo.New(*name, cfg)
+	if err != nil {
+		return usageError{err}
+	}
+	backend, err := mvc.Backend()
+	if err != nil {
+		return err
+	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "Training %s (width %g, %d images per step) on backend %s%s\n",
+			m.Name(), cfg.Width, *batch, mvc.ChooseBackend().Config, mvc.BuildNote())
+	}
+	t, err := zoo.MeasureTraining(backend, m, *batch, *duration)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(t)
+	}
+	_, err = fmt.Fprintln(stdout, t)
+	return err
 }
 
 func benchNeuRN(args []string, stdout, stderr io.Writer) error {
