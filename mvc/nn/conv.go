@@ -87,6 +87,7 @@ const (
 	convTaps            // one product per window offset, summed.
 	convNative          // GoMLX's Convolve.
 	convIm2colAutodiff
+	convGather // im2col with the patches gathered as contiguous rows (GatherSlices), one product.
 )
 
 var defaultConvImpl = convAuto
@@ -136,6 +137,14 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 		return Reshape(out, b, ho, wo, cout)
 	}
 	xp := padImages(x, pad, 0)
+	if impl == convGather {
+		hp, wp := xp.Shape().Dimensions[1], xp.Shape().Dimensions[2]
+		rows := Reshape(xp, b*hp, wp*c)
+		starts := Reshape(Const(x.Graph(), patchStarts(b, hp, ho, wo, kh, stride, c)), b*ho*wo*kh, 2)
+		patches := Reshape(GatherSlices(rows, []int{0, 1}, starts, []int{1, kw * c}, false), n, kh*kw*c)
+		out := MatMul2D(patches, Reshape(kernel, kh*kw*c, cout))
+		return Reshape(out, b, ho, wo, cout)
+	}
 	switch impl {
 	case convTaps:
 		var out *Node
@@ -175,17 +184,38 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 	}
 }
 
-// chooseConv picks the formulation of a kh x kw convolution of images x with c channels: im2col
-// on the pure-Go backend. The per-offset formulation (convTaps) is not used: its kh*kw
-// independent products make the backend's parallel executor run several matrix products at once,
-// and GoMLX v0.28.8's pure-Go backend deadlocks when all its workers wait in matrix products
-// (workerspool.Saturate called from a worker); it was not faster either.
+// patchStarts returns the start (row, column) of every window row that im2col gathers from the
+// padded images seen as rows [batch*hp, wp*c]: for image i, output position (y, x) and kernel row
+// r, row i*hp + y*stride + r and column x*stride*c (flattened pairs); a window row is then kw*c
+// contiguous values.
+// The order (i, y, x, r) makes the gathered rows the im2col patches [b*ho*wo, kh*kw*c].
+func patchStarts(b, hp, ho, wo, kh, stride, c int) []int32 {
+	starts := make([]int32, 0, 2*b*ho*wo*kh)
+	for i := range b {
+		for y := range ho {
+			for x := range wo {
+				for r := range kh {
+					starts = append(starts, int32(i*hp+y*stride+r), int32(x*stride*c))
+				}
+			}
+		}
+	}
+	return starts
+}
+
+// chooseConv picks the formulation of a kh x kw convolution of images x with c channels: on the
+// pure-Go backend, im2col with the patches gathered (convGather): the backend's Gather copies
+// each window row (kw*c contiguous values) with one memory copy and its gradient, a scatter-add,
+// adds whole rows, where kh*kw Slices (convIm2col) copy one element at a time and their gradient
+// pads and sums kh*kw full-size tensors. The per-offset formulation (convTaps) is not used: its
+// kh*kw independent products make the backend's parallel executor run several matrix products at
+// once, which deadlocked the pure-Go backend, and it was not faster either.
 func chooseConv(x *Node, kh, kw, c int) convImpl {
 	switch {
 	case !isGoBackend(x):
 		return convNative
 	default:
-		return convIm2col
+		return convGather
 	}
 }
 

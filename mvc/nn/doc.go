@@ -3,14 +3,16 @@
 // fast on GoMLX's pure-Go backend and verified against GoMLX's native operations (values and
 // gradients) or finite differences.
 //
-// GoMLX v0.28.8's pure-Go backend runs its native Convolve as a direct loop (about a microsecond
-// per input element for a 3x3x64 kernel here), while its matrix product is SIMD-accelerated when
-// built with GOEXPERIMENT=simd; its other operations make one pass over memory each, Slice and
-// Transpose one element at a time. So:
+// GoMLX's pure-Go backend runs its native Convolve as a direct loop, while its matrix product is
+// SIMD-accelerated when built with GOEXPERIMENT=simd; its other operations make one pass over
+// memory each, Slice and Transpose one element at a time, Gather and Concatenate one memory copy
+// per contiguous run. So:
 //
-//   - [Conv2D] is "im2col": the kh*kw shifted (strided) slices of the padded images concatenated
-//     on the channel axis and multiplied by the kernel reshaped to [kh*kw*in, out] in one product;
-//     patch embeddings (stride = kernel) are one reshape and transposition instead.
+//   - [Conv2D] is "im2col": the patches [batch*ho*wo, kh*kw*in] are gathered from the padded
+//     images seen as rows (each window row is kw*in contiguous values, one copy) and multiplied by
+//     the kernel reshaped to [kh*kw*in, out] in one product; the gradient of the gather is a
+//     scatter-add of whole rows. Patch embeddings (stride = kernel) are one reshape and
+//     transposition instead.
 //   - [MatMul2D] is the product with hand-written gradients laid out for the backend: GoMLX's own
 //     gradient of a . b with respect to b transposes both the (large) patch matrix and the incoming
 //     gradient, and every DotGeneral gradient ends in a Transpose that the backend executes as a

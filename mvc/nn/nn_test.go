@@ -105,7 +105,7 @@ func TestConv2DAgainstConvolve(t *testing.T) {
 		{[]int{2, 6, 6, 3}, []int{1, 7, 3, 2}, 1, Padding{0, 0, 3, 3}},
 	}
 	for ci, c := range cases {
-		for _, impl := range []convImpl{convIm2col, convTaps, convIm2colAutodiff, convAuto} {
+		for _, impl := range []convImpl{convIm2col, convTaps, convIm2colAutodiff, convGather, convAuto} {
 			name := fmt.Sprintf("case %d impl %d", ci, impl)
 			x, k := randomTensor(uint64(ci), c.x...), randomTensor(uint64(ci+100), c.k...)
 			compareWithNative(t, name,

@@ -127,8 +127,9 @@ func tiledMax(t *Node) *Node {
 	kept := []int{d[0], d[1], 1, d[3], 1, d[5]}
 	var dy, y *Node
 	ti := IdentityWithCustomGradient(t, func(x, _ *Node) *Node {
-		atMax := ConvertDType(Equal(x, Reshape(y, kept...)), x.DType())
-		return Mul(atMax, Reshape(dy, kept...))
+		// Same-shape operands take the backend's vectorized paths; broadcasting ones do not.
+		atMax := Equal(x, BroadcastToDims(Reshape(y, kept...), d...))
+		return Where(atMax, BroadcastToDims(Reshape(dy, kept...), d...), ScalarZero(x.Graph(), x.DType()))
 	})
 	y = IdentityWithCustomGradient(ReduceMax(ti, 2, 4), func(_, v *Node) *Node {
 		dy = v
