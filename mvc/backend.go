@@ -129,6 +129,9 @@ func NewBackend(config string) (b compute.Backend, err error) {
 			b, err = nil, errors.Errorf("creating GoMLX backend %q panicked: %v", config, r)
 		}
 	}()
+	if name == GoBackendName {
+		reserveHeap()
+	}
 	b, err = compute.NewWithConfig(config)
 	if err != nil {
 		return nil, errors.Wrapf(err, "creating GoMLX backend %q", config)

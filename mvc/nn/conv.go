@@ -136,15 +136,10 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 		out := MatMul2D(Reshape(patches, n, kh*kw*c), Reshape(kernel, kh*kw*c, cout))
 		return Reshape(out, b, ho, wo, cout)
 	}
-	xp := padImages(x, pad, 0)
 	if impl == convGather {
-		hp, wp := xp.Shape().Dimensions[1], xp.Shape().Dimensions[2]
-		rows := Reshape(xp, b*hp, wp*c)
-		starts := Reshape(Const(x.Graph(), patchStarts(b, hp, ho, wo, kh, stride, c)), b*ho*wo*kh, 2)
-		patches := Reshape(GatherSlices(rows, []int{0, 1}, starts, []int{1, kw * c}, false), n, kh*kw*c)
-		out := MatMul2D(patches, Reshape(kernel, kh*kw*c, cout))
-		return Reshape(out, b, ho, wo, cout)
+		return gatherConv(x, kernel, stride, pad)
 	}
+	xp := padImages(x, pad, 0)
 	switch impl {
 	case convTaps:
 		var out *Node
@@ -182,6 +177,38 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 		}
 		return Reshape(out, b, ho, wo, cout)
 	}
+}
+
+// gatherRowMultiple is the length, in values, that gathered window rows are rounded up to. The
+// pure-Go backend's vectorized scatter-add (the gradient of the gather) loads the tail of a row
+// that is not a multiple of 16 long with a full 16-wide load, which reads past the row and faults
+// (SIGSEGV) when the row ends a buffer at a page boundary; whole multiples never do that.
+const gatherRowMultiple = 16
+
+// gatherConv convolves x [b, h, w, c] with kernel [kh, kw, c, cout] after zero padding: the
+// patches are gathered from the padded images seen as rows [b*hp, wp*c], one window row (kw*c
+// contiguous values, rounded up to gatherRowMultiple with the next values, which meet zero rows
+// of the kernel) per copy, and multiplied by the kernel in one product.
+func gatherConv(x, kernel *Node, stride int, pad Padding) *Node {
+	xd, kd := x.Shape().Dimensions, kernel.Shape().Dimensions
+	b, h, w, c := xd[0], xd[1], xd[2], xd[3]
+	kh, kw, cout := kd[0], kd[1], kd[3]
+	ho, wo := outputSize(h, kh, stride, pad.Top, pad.Bottom), outputSize(w, kw, stride, pad.Left, pad.Right)
+	rowLen := kw * c
+	paddedLen := (rowLen + gatherRowMultiple - 1) / gatherRowMultiple * gatherRowMultiple
+	gatherPad := pad
+	gatherPad.Right += (paddedLen - rowLen + c - 1) / c // Room for the rounded-up last window row.
+	xp := padImages(x, gatherPad, 0)
+	hp, wp := xp.Shape().Dimensions[1], xp.Shape().Dimensions[2]
+	rows := Reshape(xp, b*hp, wp*c)
+	starts := Reshape(Const(x.Graph(), patchStarts(b, hp, ho, wo, kh, stride, c)), b*ho*wo*kh, 2)
+	patches := Reshape(GatherSlices(rows, []int{0, 1}, starts, []int{1, paddedLen}, false), b*ho*wo, kh*paddedLen)
+	k := Reshape(kernel, kh, rowLen, cout)
+	if paddedLen > rowLen {
+		k = Pad(k, ScalarZero(x.Graph(), k.DType()), compute.PadAxis{}, compute.PadAxis{End: paddedLen - rowLen}, compute.PadAxis{})
+	}
+	out := MatMul2D(patches, Reshape(k, kh*paddedLen, cout))
+	return Reshape(out, b, ho, wo, cout)
 }
 
 // patchStarts returns the start (row, column) of every window row that im2col gathers from the
