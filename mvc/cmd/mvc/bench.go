@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomlx/compute"
+
 	"github.com/gomlx/gomlx/core/tensors"
 	benchmarks "github.com/janpfeifer/go-benchmarks"
 
@@ -106,6 +108,8 @@ func benchNeuRN(args []string, stdout, stderr io.Writer) error {
 	kList := fs.String("k", "3,5,7", "comma-separated window sizes")
 	duration := fs.Duration("duration", 3*time.Second, "measuring time per benchmark (after 3 warm-up runs)")
 	naive := fs.Bool("naive", true, "also benchmark the naive per-window implementation")
+	asJSON := fs.Bool("json", false, "print one JSON object per k (box sums only: k, images_per_second, "+
+		"images_per_cpu_second) instead of the table")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -130,6 +134,9 @@ func benchNeuRN(args []string, stdout, stderr io.Writer) error {
 		values[i] = rng.Float32()
 	}
 	x := tensors.FromFlatDataAndDimensions(values, *batch, *size, *size, *channels)
+	if *asJSON {
+		return benchNeuRNJSON(backend, x, ks, *duration, stdout)
+	}
 	var fns []benchmarks.NamedFunction
 	var firstErr error
 	for _, impl := range []struct {
@@ -184,4 +191,45 @@ func benchNeuRN(args []string, stdout, stderr io.Writer) error {
 		}).
 		Done()
 	return firstErr
+}
+
+// benchNeuRNJSON times the box-sum NeuRN on x for each k (one untimed call compiles it, then calls
+// for at least d) and prints one JSON object per k.
+func benchNeuRNJSON(backend compute.Backend, x *tensors.Tensor, ks []int, d time.Duration, stdout io.Writer) error {
+	enc := json.NewEncoder(stdout)
+	images := x.Shape().Dimensions[0]
+	for _, k := range ks {
+		tr, err := neurn.NewTransformer(backend, k, false)
+		if err != nil {
+			return err
+		}
+		apply := func() error {
+			out, err := tr.Apply(x)
+			if err != nil {
+				return err
+			}
+			out.FinalizeAll()
+			return nil
+		}
+		if err := apply(); err != nil {
+			return err
+		}
+		cpu0, start, calls := mvc.CPUSeconds(), time.Now(), 0
+		for calls < 3 || time.Since(start) < d {
+			if err := apply(); err != nil {
+				return err
+			}
+			calls++
+		}
+		wall, cpu := time.Since(start).Seconds(), mvc.CPUSeconds()-cpu0
+		row := map[string]any{"k": k, "batch": images, "calls": calls, "seconds": wall,
+			"images_per_second": float64(calls*images) / wall}
+		if cpu > 0 {
+			row["images_per_cpu_second"] = float64(calls*images) / cpu
+		}
+		if err := enc.Encode(row); err != nil {
+			return err
+		}
+	}
+	return nil
 }
