@@ -10,7 +10,7 @@
 //
 //	reproduce  regenerate the paper's figures and tables (the main job)
 //	neurn      apply NeuRN to images stored in a .npy file
-//	bench      benchmark a component (neurn)
+//	bench      benchmark a component: NeuRN (neurn) or a zoo model's training (train)
 //	env        show the GoMLX backend chosen and why, versions, and where data is looked for
 //
 // Run "mvc <command> --help" for each command's flags. Exit status: 0 on success, 2 for bad
