@@ -2,6 +2,7 @@ package zoo_test
 
 import (
 	"fmt"
+	"time"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX's customary dot import.
 	"github.com/gomlx/gomlx/core/tensors"
@@ -54,4 +55,19 @@ func ExampleQuickConfig() {
 	// Output:
 	// {Classes:10 InputSize:32 Channels:3 Width:0.25 NeuRN:false NeuRNKernel:3 Seed:1}
 	// zoo: model resnet18: Width must be a positive number, got 0
+}
+
+// ExampleMeasureTraining measures how fast a model trains on random images: the throughput that
+// "mvc bench train" prints.
+func ExampleMeasureTraining() {
+	m, err := zoo.New("digitnet", zoo.Config{Classes: 10, InputSize: 16, Channels: 3, Width: 0.125, Seed: 1})
+	if err != nil {
+		panic(err)
+	}
+	t, err := zoo.MeasureTraining(mvc.MustBackend(), m, 8, 10*time.Millisecond)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(t.Model, t.Batch, t.Steps >= 2, t.ImagesPerSecond > 0)
+	// Output: digitnet 8 true true
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -27,7 +28,7 @@ func TestHelpForEveryCommand(t *testing.T) {
 	if code, _, stderr := runMVC("--help"); code != 0 || !strings.Contains(stderr, "reproduce") {
 		t.Errorf("mvc --help: exit %d, stderr %q", code, stderr)
 	}
-	for _, args := range [][]string{{"neurn", "--help"}, {"env", "--help"}, {"reproduce", "--help"}, {"bench", "--help"}, {"bench", "neurn", "--help"}} {
+	for _, args := range [][]string{{"neurn", "--help"}, {"env", "--help"}, {"reproduce", "--help"}, {"bench", "--help"}, {"bench", "neurn", "--help"}, {"bench", "train", "--help"}} {
 		code, _, stderr := runMVC(args...)
 		if code != 0 || !strings.Contains(stderr, "Usage: mvc") {
 			t.Errorf("mvc %v: exit %d, stderr %q", args, code, stderr)
@@ -229,6 +230,40 @@ func TestBenchNeuRNRuns(t *testing.T) {
 	}
 	if code, _, _ := runMVC("bench", "neurn", "--k", "4"); code != exitUsage {
 		t.Errorf("even k: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestBenchTrainJSON(t *testing.T) {
+	code, stdout, stderr := runMVC("bench", "train", "--model", "digitnet", "--width", "0.125", "--batch", "4",
+		"--duration", "10ms", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var got struct {
+		Model           string  `json:"model"`
+		Width           float64 `json:"width"`
+		Batch, Steps    int
+		ImagesPerSecond float64 `json:"images_per_second"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v: %q", err, stdout)
+	}
+	if got.Model != "digitnet" || got.Width != 0.125 || got.Batch != 4 || got.Steps < 2 || !(got.ImagesPerSecond > 0) {
+		t.Errorf("got %+v", got)
+	}
+	code, stdout, _ = runMVC("bench", "neurn", "--batch", "2", "--size", "8", "--k", "3,5", "--duration", "10ms", "--json")
+	if code != 0 || strings.Count(stdout, "images_per_second") != 2 {
+		t.Errorf("bench neurn --json: exit %d, stdout %q", code, stdout)
+	}
+	for _, args := range [][]string{
+		{"bench", "train"},                                        // no model
+		{"bench", "train", "--model", "nosuchnet"},                // unknown model
+		{"bench", "train", "--model", "digitnet", "--batch", "0"}, // bad batch
+		{"bench", "train", "--model", "digitnet", "--neurn", "4"}, // even window
+	} {
+		if code, _, stderr := runMVC(args...); code != exitUsage {
+			t.Errorf("mvc %v: exit %d (want %d), stderr %q", args, code, exitUsage, stderr)
+		}
 	}
 }
 
