@@ -17,8 +17,7 @@
 //     gradient of a . b with respect to b transposes both the (large) patch matrix and the incoming
 //     gradient, and every DotGeneral gradient ends in a Transpose that the backend executes as a
 //     copy; MatMul2D's transposes only the smaller of the two.
-//   - [DepthwiseConv2D] gathers each window offset's channels (one contiguous run) at every output
-//     position, multiplies them by the per-channel weights and sums over the window.
+//   - [DepthwiseConv2D] is the sum over window offsets of shifted slices times per-channel weights.
 //   - [MaxPool2D] and [AvgPool2D] take the running maximum or sum of shifted slices along the width
 //     and then the height (2k slices instead of k*k), or a reshape and one reduction for tiling
 //     windows (with a cheap gradient for the maximum); the backend's ReduceWindow is much slower.
