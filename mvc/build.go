@@ -27,12 +27,12 @@ func BuildEnvLine() string { return "export " + strings.Join(BuildEnv, " ") }
 func SIMD() bool { return simdBuild }
 
 // BuildNote returns "" when this binary computes at full speed, or, when it runs on the pure-Go
-// backend on amd64 without GOEXPERIMENT=simd, a sentence (starting with "; ") saying so and how
-// to fix it, for the lines that commands print before long computations.
+// backend on amd64 without GOEXPERIMENT=simd, a sentence saying so and how to fix it, which
+// commands print before long computations.
 func BuildNote() string {
 	if simdBuild || runtime.GOARCH != "amd64" || ChooseBackend().Name != GoBackendName {
 		return ""
 	}
-	return "; this binary was built without GOEXPERIMENT=simd, so matrix products run several times " +
+	return "this binary was built without GOEXPERIMENT=simd, so matrix products run several times " +
 		"slower: build with the README's set-up line (" + BuildEnvLine() + ")"
 }

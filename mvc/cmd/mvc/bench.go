@@ -83,8 +83,8 @@ func benchTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if !*asJSON {
-		fmt.Fprintf(stdout, "Training %s (width %g, %d images per step) on backend %s%s\n",
-			m.Name(), cfg.Width, *batch, mvc.ChooseBackend().Config, mvc.BuildNote())
+		fmt.Fprintf(stdout, "Training %s (width %g, %d images per step) on backend %s\n",
+			m.Name(), cfg.Width, *batch, mvc.ChooseBackend().Config)
 	}
 	t, err := zoo.MeasureTraining(backend, m, *batch, *duration)
 	if err != nil {

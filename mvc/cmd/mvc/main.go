@@ -25,6 +25,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // exitUsage is the exit status for bad usage or bad input.
@@ -75,6 +77,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mvc: unknown command %q; run \"mvc --help\" for the list\n", args[0])
 		return exitUsage
 	}
+	if slowBuildMatters[args[0]] && !isHelp(args[1:]) {
+		if note := mvc.BuildNote(); note != "" {
+			fmt.Fprintf(stderr, "mvc %s: note: %s\n", args[0], note)
+		}
+	}
 	err := cmd.run(args[1:], stdout, stderr)
 	switch {
 	case err == nil:
@@ -89,6 +96,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
+}
+
+// slowBuildMatters lists the commands that train or evaluate networks: they say so when this
+// binary was built without SIMD matrix products (mvc.BuildNote).
+var slowBuildMatters = map[string]bool{"train": true, "eval": true, "dg": true, "reproduce": true,
+	"compare": true, "bench": true}
+
+// isHelp tells whether args ask for a command's help.
+func isHelp(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			return true
+		}
+	}
+	return false
 }
 
 // oneLine keeps error messages to one line, as promised to scripts reading stderr.
