@@ -83,6 +83,29 @@ func FuzzCIFAR(f *testing.F) {
 	})
 }
 
+func FuzzNPY(f *testing.F) {
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m, err := readNPYHeader(bytes.NewReader(raw), int64(len(raw)))
+		if err != nil {
+			return
+		}
+		if m.dataOffset > int64(len(raw)) || m.major < 1 || m.major > 3 {
+			t.Fatalf("accepted a header of version %d ending at %d in %d bytes", m.major, m.dataOffset, len(raw))
+		}
+		values, shape, err := readNPYFloat32(bytes.NewReader(raw), int64(len(raw)))
+		if err != nil {
+			return
+		}
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		if len(values) != n || int64(4*n) != int64(len(raw))-m.dataOffset {
+			t.Fatalf("accepted %d values of shape %v from %d bytes after a %d-byte header", len(values), shape, int64(len(raw))-m.dataOffset, m.dataOffset)
+		}
+	})
+}
+
 // TestWriteFuzzSeeds writes the seed corpora of the fuzz targets (valid small files from the
 // project's writers, and a few damaged ones) when MVC_WRITE_FUZZ_SEEDS is set.
 func TestWriteFuzzSeeds(t *testing.T) {
@@ -163,6 +186,45 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	raw, _ = os.ReadFile(p)
 	add("FuzzCIFAR", raw)
 	add("FuzzCIFAR", raw[:3074+100])
+
+	// NPY: float32 arrays of 2-D, 1-D and 0-d shapes, a uint8 array (refused: not float32), a
+	// Fortran-order array, the reported crashes (a header cut short, one without its newline, a
+	// shape far beyond the file).
+	for i, shape := range [][]int{{2, 3}, {5}, {}} {
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		values := make([]float32, n)
+		for j := range values {
+			values[j] = float32(j) - 1.5
+		}
+		p := filepath.Join(tmp, fmt.Sprintf("f%d.npy", i))
+		if err := WriteNPYFloat32(p, values, shape); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := os.ReadFile(p)
+		add("FuzzNPY", raw)
+		if i == 0 {
+			add("FuzzNPY", raw[:60])
+			noNewline := bytes.Clone(raw)
+			noNewline[len(raw)-4*n-1] = ' '
+			add("FuzzNPY", noNewline)
+			fortran := bytes.Replace(raw, []byte("False"), []byte("True "), 1)
+			add("FuzzNPY", fortran)
+		}
+	}
+	p = filepath.Join(tmp, "u8.npy")
+	if err := WriteNPYUint8(p, []uint8{1, 2, 3, 4}, []int{2, 2}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = os.ReadFile(p)
+	add("FuzzNPY", raw)
+	huge, err := npyHeader("huge.npy", "<f4", []int{1000000000000, 8}, 8000000000000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("FuzzNPY", append(huge, make([]byte, 64)...))
 
 	for target, list := range seeds {
 		dir := filepath.Join("testdata", "fuzz", target)

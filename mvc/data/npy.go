@@ -2,50 +2,99 @@ package data
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strings"
 
 	"github.com/pkg/errors"
-	"github.com/sbinet/npyio/npy"
 
 	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // ReadNPYFloat32 reads a NumPy .npy file holding a float32 array (dtype '<f4' or '>f4', C or
 // Fortran order) and returns its values in C (row-major) order with its shape. Any other dtype
-// is an error naming the file and the dtype found: values are never silently converted.
+// is an error naming the file and the dtype found: values are never silently converted. The
+// header is checked against the file before anything is allocated: a header cut short or not
+// ended by '\n', or a shape that needs more or fewer bytes than the file holds after its
+// header, is an error naming the file and what is wrong.
 func ReadNPYFloat32(path string) (values []float32, shape []int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, errors.Wrap(err, "reading .npy")
 	}
 	defer func() { _ = f.Close() }()
-	r, err := npy.NewReader(bufio.NewReader(f))
+	st, err := f.Stat()
 	if err != nil {
-		return nil, nil, errors.Wrapf(err, "%s: not a valid .npy file", path)
+		return nil, nil, errors.Wrapf(err, "reading %s", path)
 	}
-	descr := r.Header.Descr
-	if descr.Type != "<f4" && descr.Type != ">f4" {
-		return nil, nil, errors.Errorf("%s: dtype %s (%s), want float32 ('<f4')", path, descr.Type, numpyName(descr.Type))
+	var r io.Reader = f
+	size := st.Size()
+	if !st.Mode().IsRegular() {
+		// A pipe or device has no size on disk: read what it holds, then check that.
+		raw, err := io.ReadAll(f)
+		if err != nil {
+			return nil, nil, errors.Wrapf(err, "reading %s", path)
+		}
+		r, size = bytes.NewReader(raw), int64(len(raw))
 	}
-	shape = append([]int(nil), descr.Shape...)
-	if err := r.Read(&values); err != nil {
-		return nil, nil, errors.Wrapf(err, "%s: reading %v float32 values", path, shape)
+	values, shape, err = readNPYFloat32(bufio.NewReaderSize(r, 1<<20), size)
+	if err != nil {
+		return nil, nil, errors.Wrapf(err, "%s: not a valid float32 .npy file", path)
 	}
-	size := 1
-	for _, d := range shape {
-		size *= d
+	return values, shape, nil
+}
+
+// readNPYFloat32 reads a float32 .npy array of size bytes from r (see [ReadNPYFloat32]).
+func readNPYFloat32(r io.Reader, size int64) ([]float32, []int, error) {
+	m, err := readNPYHeader(r, size)
+	if err != nil {
+		return nil, nil, err
 	}
-	if size != len(values) {
-		return nil, nil, errors.Errorf("%s: shape %v needs %d values, file holds %d", path, shape, size, len(values))
+	if m.descr != "<f4" && m.descr != ">f4" {
+		return nil, nil, errors.Errorf("dtype %s (%s), want float32 ('<f4')", m.descr, numpyName(m.descr))
 	}
-	if descr.Fortran && len(shape) > 1 {
+	n, err := m.elements()
+	if err != nil {
+		return nil, nil, err
+	}
+	if have := size - m.dataOffset; n > have/4 || 4*n != have {
+		return nil, nil, errors.Errorf("shape %v needs %s of data, the file holds %d bytes after its %d-byte header",
+			m.shape, byteCount(n, 4), have, m.dataOffset)
+	}
+	order := binary.ByteOrder(binary.LittleEndian)
+	if m.descr[0] == '>' {
+		order = binary.BigEndian
+	}
+	values := make([]float32, n)
+	buf := make([]byte, min(4*n, 1<<20))
+	for i := 0; i < len(values); {
+		chunk := buf[:min(len(buf), 4*(len(values)-i))]
+		if _, err := io.ReadFull(r, chunk); err != nil {
+			return nil, nil, errors.Wrapf(err, "reading %d float32 values", n)
+		}
+		for j := 0; j < len(chunk); j += 4 {
+			values[i] = math.Float32frombits(order.Uint32(chunk[j:]))
+			i++
+		}
+	}
+	shape := m.shape
+	if m.fortran && len(shape) > 1 {
 		values = fortranToC(values, shape)
 	}
 	return values, shape, nil
+}
+
+// byteCount writes n elements of size bytes as "N bytes", or as "n x size bytes" when the
+// product does not fit in an int64.
+func byteCount(n, size int64) string {
+	if n > math.MaxInt64/size {
+		return fmt.Sprintf("%d x %d bytes", n, size)
+	}
+	return fmt.Sprintf("%d bytes", n*size)
 }
 
 // numpyName names common NumPy dtype strings for error messages.
