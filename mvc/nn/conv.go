@@ -58,13 +58,20 @@ func window(xp *Node, i, j, ho, wo, stride int) *Node {
 		return xp
 	}
 	if stride == 1 {
-		// On the view [batch, hp, wp*channels] the slice copies runs of wo*channels contiguous
-		// values: the backend's Slice loop (one element at a time, with per-axis bookkeeping)
-		// then spends much less time on its bookkeeping than on rank-4 windows.
+		// Each output row is a run of wo*channels contiguous values of a padded row: gathered,
+		// each run is one memory copy (and the gradient a scatter-add of runs), where the
+		// backend's Slice copies one value at a time.
 		d := xp.Shape().Dimensions
-		c := d[3]
-		flat := Reshape(xp, d[0], d[1], d[2]*c)
-		return Reshape(Slice(flat, AxisRange(), AxisRange(i, i+ho), AxisRange(j*c, (j+wo)*c)), d[0], ho, wo, c)
+		b, hp, c := d[0], d[1], d[3]
+		rows := Reshape(xp, b*hp, d[2]*c)
+		starts := make([]int32, 0, 2*b*ho)
+		for img := range b {
+			for y := range ho {
+				starts = append(starts, int32(img*hp+y+i), int32(j*c))
+			}
+		}
+		idx := Reshape(Const(xp.Graph(), starts), b*ho, 2)
+		return Reshape(GatherSlices(rows, []int{0, 1}, idx, []int{1, wo * c}, true), b, ho, wo, c)
 	}
 	return Slice(xp, AxisRange(), axisWindow(i, ho, stride), axisWindow(j, wo, stride), AxisRange())
 }

@@ -9,9 +9,11 @@ import (
 // with the given stride and zero padding; the result is [batch, ho, wo, channels]. No bias.
 //
 // It is the sum, over the kh*kw window offsets, of the shifted (strided) images times the
-// offset's per-channel weights: on GoMLX's pure-Go backend about ten times faster than a grouped
-// Convolve (and GoMLX's layers.Convolution with ChannelGroupCount creates a kernel of the wrong
-// shape). On other backends it is GoMLX's grouped Convolve.
+// offset's per-channel weights (at stride 1 each shifted image is gathered as contiguous row
+// runs): on GoMLX's pure-Go backend faster than a grouped Convolve, or than gathering every
+// window (whose product and sum over the window then move k*k times the image), and GoMLX's
+// layers.Convolution with ChannelGroupCount creates a kernel of the wrong shape. On other
+// backends it is GoMLX's grouped Convolve.
 func DepthwiseConv2D(x, kernel *Node, stride int, pad Padding) *Node {
 	return depthwise(x, kernel, stride, pad, !isGoBackend(x))
 }
