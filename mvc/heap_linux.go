@@ -1,14 +1,29 @@
 package mvc
 
-import "syscall"
+import (
+	"os"
+	"strings"
+	"syscall"
+)
 
 // heapReservation is the address range reserveHeap maps: half of the machine's physical memory
-// (a heap larger than that would swap anyway), at most 32 GiB; 0 when the system does not say.
+// (a heap larger than that would swap anyway), at most 32 GiB, and at most a quarter of the
+// process's address-space limit (ulimit -v) when there is one. It is 0 (no reservation) where
+// the system does not say, or where the kernel counts mapped memory strictly
+// (vm.overcommit_memory = 2, common on compute clusters): there the untouched range would still
+// be charged against the commit limit.
 func heapReservation() int {
+	if raw, err := os.ReadFile("/proc/sys/vm/overcommit_memory"); err == nil && strings.TrimSpace(string(raw)) == "2" {
+		return 0
+	}
 	var info syscall.Sysinfo_t
 	if err := syscall.Sysinfo(&info); err != nil {
 		return 0
 	}
-	total := int(info.Totalram) * int(info.Unit)
-	return min(total/2, 32<<30)
+	size := min(int(info.Totalram)*int(info.Unit)/2, 32<<30)
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &lim); err == nil && lim.Cur != ^uint64(0) && lim.Cur < 1<<62 {
+		size = min(size, int(lim.Cur/4))
+	}
+	return size
 }

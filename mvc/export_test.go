@@ -1,0 +1,4 @@
+package mvc
+
+// HeapReservation exposes heapReservation to the tests.
+var HeapReservation = heapReservation
