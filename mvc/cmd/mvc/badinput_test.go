@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,4 +59,41 @@ func TestDamagedNPYExitsTwo(t *testing.T) {
 			t.Errorf("%s: an output file was written", c.file)
 		}
 	}
+}
+
+// NWB files written by "mvc allen simulate" with one size field damaged (the global heap's
+// collection size: the reported out-of-memory crash; the local heap's data size) make "mvc
+// allen info" and "mvc allen reps" exit with status 2 and one line naming the file.
+func TestDamagedNWBExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	sim := filepath.Join(dir, "sim")
+	code, stdout, stderr := runMVC("allen", "simulate", "--out", sim, "--cells", "2", "--size", "4x5", "--images", "2",
+		"--trials", "2", "--blank-sweeps", "1", "--stimulus", "pink", "--areas", "VISp", "--cre-lines", "Cux2", "--quiet")
+	if code != 0 {
+		t.Fatalf("simulate: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	raw, err := os.ReadFile(filepath.Join(sim, "VISp_Cux2.nwb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	damage := func(name, signature string, offset int, v uint64, says string) {
+		b := append([]byte(nil), raw...)
+		at := bytes.Index(b, []byte(signature))
+		if at < 0 {
+			t.Fatalf("no %s in the simulated file", signature)
+		}
+		binary.LittleEndian.PutUint64(b[at+offset:], v)
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "reps.npy")
+		checkOneLineError(t, []string{"allen", "info", path}, path, says)
+		checkOneLineError(t, []string{"allen", "reps", path, "--out", out, "--quiet"}, path, says)
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s: reps wrote an output file", name)
+		}
+	}
+	damage("global_heap.nwb", "GCOL", 8, 1<<44, "global heap")
+	damage("local_heap.nwb", "HEAP", 8, 1<<44, "local heap")
 }

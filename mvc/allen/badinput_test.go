@@ -1,0 +1,300 @@
+package allen
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// bytesSource is an in-memory HDF5 file.
+type bytesSource struct{ *bytes.Reader }
+
+func (bytesSource) Close() error { return nil }
+
+// openBytes opens an experiment file held in memory; name stands for its path in errors.
+func openBytes(raw []byte, name string) (*File, error) {
+	h, err := readH5(bytesSource{bytes.NewReader(raw)}, int64(len(raw)), name)
+	if err != nil {
+		return nil, err
+	}
+	return &File{h: h}, nil
+}
+
+// tinyNWB returns a small experiment file as the simulator writes it: 2 cells, 2 templates of
+// 4x5, 2 trials and 1 blank sweep.
+func tinyNWB(t testing.TB) []byte {
+	t.Helper()
+	opts := smallOptions()
+	opts.Cells, opts.Height, opts.Width, opts.Images, opts.Trials, opts.BlankSweeps = 2, 4, 5, 2, 2, 1
+	stim, err := MakeStimuli(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _, err := SimulateExperiment(opts, stim, "VISpm", "Vip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "tiny.nwb")
+	if err := WriteNWB(path, e); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// readAll calls the readers of f and returns the errors they give. With few set, it reads
+// only the first cells and template, as the fuzz target does.
+func readAll(f *File, few bool) []error {
+	var errs []error
+	note := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	_, err := f.Metadata()
+	note(err)
+	cells, _, err := f.Shape()
+	note(err)
+	if err == nil && cells > 0 {
+		if few {
+			cells = min(cells, 2)
+		}
+		_, err = f.TraceBlock(0, cells)
+		note(err)
+	}
+	_, err = f.FrameRate()
+	note(err)
+	_, err = f.NaturalScenes()
+	note(err)
+	if few {
+		_, err = f.Template(0)
+	} else {
+		_, err = f.Templates()
+	}
+	note(err)
+	_, err = f.TemplateSources()
+	note(err)
+	return errs
+}
+
+// messageAt returns the message of type typ in the object header of the dataset or group at
+// path, found by walking the file with the reader's own functions.
+func messageAt(t *testing.T, raw []byte, path string, typ uint16) h5Message {
+	t.Helper()
+	r, err := openH5Reader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := r.root
+	for name := range strings.SplitSeq(path, "/") {
+		msgs, err := r.objectHeader(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		links, _, err := r.groupLinks(msgs, addr == r.root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(links, func(l h5Link) bool { return l.name == name })
+		if i < 0 {
+			t.Fatalf("no %s in %s", name, path)
+		}
+		addr = links[i].addr
+	}
+	msgs, err := r.objectHeader(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.typ == typ {
+			return m
+		}
+	}
+	t.Fatalf("%s has no message of type %d", path, typ)
+	return h5Message{}
+}
+
+// firstDim returns the file offset of a dataspace message's first dimension.
+func firstDim(m h5Message) int {
+	if m.data[0] == 1 {
+		return int(m.at) + 8
+	}
+	return int(m.at) + 4
+}
+
+func putUint64(raw []byte, at int, v uint64) { binary.LittleEndian.PutUint64(raw[at:], v) }
+
+// Damaged NWB files: sizes, lengths, counts and addresses made larger than the file, in the
+// structures that the simulator's files and h5py's hold. Each gives an error that names the
+// file and what is wrong, before anything of that size is allocated (the global heap's size
+// is the reported crash: "fatal error: runtime: out of memory").
+func TestDamagedNWBGivesErrors(t *testing.T) {
+	tiny := tinyNWB(t)
+	fixture, err := os.ReadFile(filepath.Join("testdata", "h5py_session_b.nwb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		raw    []byte
+		damage func(t *testing.T, raw []byte)
+		says   string
+	}{
+		{"global heap collection size", tiny, func(t *testing.T, raw []byte) {
+			putUint64(raw, bytes.Index(raw, []byte("GCOL"))+8, 1<<44)
+		}, "global heap collection of 17592186044416 bytes at address"},
+		{"local heap data size", tiny, func(t *testing.T, raw []byte) {
+			putUint64(raw, bytes.Index(raw, []byte("HEAP"))+8, 1<<44)
+		}, "local heap data of 17592186044416 bytes"},
+		{"variable-length strings dataset shape", tiny, func(t *testing.T, raw []byte) {
+			putUint64(raw, firstDim(messageAt(t, raw, SessionTypePath, h5MsgDataspace)), 1<<40)
+		}, SessionTypePath + ": cannot be read: shape [1099511627776] of 16-byte elements needs 17592186044416 bytes, its storage holds 16"},
+		{"dF/F shape", tiny, func(t *testing.T, raw []byte) {
+			putUint64(raw, firstDim(messageAt(t, raw, DFFPath, h5MsgDataspace))+8, 1<<40)
+		}, DFFPath + ": cannot be read"},
+		{"templates shape", tiny, func(t *testing.T, raw []byte) {
+			putUint64(raw, firstDim(messageAt(t, raw, TemplatesPath, h5MsgDataspace)), 1<<40)
+		}, TemplatesPath + ": cannot be read"},
+		{"dF/F address", tiny, func(t *testing.T, raw []byte) {
+			m := messageAt(t, raw, DFFPath, h5MsgLayout)
+			putUint64(raw, int(m.at)+2, 1<<50)
+		}, "beyond the file's end"},
+		{"variable-length string length", tiny, func(t *testing.T, raw []byte) {
+			m := messageAt(t, raw, SessionTypePath, h5MsgLayout)
+			data := binary.LittleEndian.Uint64(m.data[2:])
+			binary.LittleEndian.PutUint32(raw[data:], 1<<31)
+		}, "2147483648 bytes long, its heap object holds"},
+		{"symbol table node count", tiny, func(t *testing.T, raw []byte) {
+			binary.LittleEndian.PutUint16(raw[bytes.Index(raw, []byte("SNOD"))+6:], 0xffff)
+		}, "symbol table entries"},
+		{"B-tree entries", tiny, func(t *testing.T, raw []byte) {
+			binary.LittleEndian.PutUint16(raw[bytes.Index(raw, []byte("TREE"))+6:], 0xffff)
+		}, "B-tree node entries"},
+		{"object header size", tiny, func(t *testing.T, raw []byte) {
+			at := bytes.Index(raw, []byte("OHDR"))
+			flags := raw[at+5]
+			raw[at+5] = flags | 3 // an 8-byte chunk size
+			putUint64(raw, at+6+4*int(flags>>4&1)+16*int(flags>>5&1), 1<<44)
+		}, "object header"},
+		{"h5py chunk size", fixture, func(t *testing.T, raw []byte) {
+			m := messageAt(t, raw, DFFPath, h5MsgLayout)
+			btree := binary.LittleEndian.Uint64(m.data[3:])
+			binary.LittleEndian.PutUint32(raw[btree+24:], 0xffffffff)
+		}, "chunk of 4294967295 bytes"},
+		{"h5py chunk offset", fixture, func(t *testing.T, raw []byte) {
+			m := messageAt(t, raw, DFFPath, h5MsgLayout)
+			btree := binary.LittleEndian.Uint64(m.data[3:])
+			putUint64(raw, int(btree)+24+8, 1<<40)
+		}, "a chunk at offset 1099511627776 on axis 0"},
+		{"h5py deflate stream", fixture, func(t *testing.T, raw []byte) {
+			m := messageAt(t, raw, DFFPath, h5MsgLayout)
+			btree := binary.LittleEndian.Uint64(m.data[3:])
+			chunk := binary.LittleEndian.Uint64(raw[btree+24+8+3*8:])
+			copy(raw[chunk:], "not deflate")
+		}, "inflating"},
+		{"h5py dataspace rank", fixture, func(t *testing.T, raw []byte) {
+			m := messageAt(t, raw, DFFPath, h5MsgDataspace)
+			raw[m.at+1] = 200
+		}, "rank 200"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := slices.Clone(c.raw)
+			c.damage(t, raw)
+			name := "damaged.nwb"
+			var errs []error
+			f, err := openBytes(raw, name)
+			if err != nil {
+				errs = []error{err}
+			} else {
+				errs = readAll(f, false)
+			}
+			found := false
+			for _, err := range errs {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("error %q does not name the file", err)
+				}
+				found = found || strings.Contains(err.Error(), c.says)
+			}
+			if !found {
+				t.Errorf("no error says %q; got %v", c.says, errs)
+			}
+		})
+	}
+}
+
+// checkNoPanic opens raw and reads it, failing the test with the damage's description and the
+// stack if the reader panics. The reader's recovery from panics is off, so that none is hidden.
+func checkNoPanic(t testing.TB, raw []byte, what string, few bool) []error {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("%s: panic: %v\n%s", what, r, debug.Stack())
+		}
+	}()
+	f, err := openBytes(raw, "damaged.nwb")
+	if err != nil {
+		return []error{err}
+	}
+	return readAll(f, few)
+}
+
+// Every byte of the first 512 bytes of a simulated file and of an h5py file (superblock, root
+// group, first object headers), and a sample of the rest, damaged two ways: no panic. The fuzz
+// target FuzzNWB goes further.
+func TestDamagedNWBSweep(t *testing.T) {
+	defer func(v bool) { h5RecoverPanics = v }(h5RecoverPanics)
+	h5RecoverPanics = false
+	fixture, err := os.ReadFile(filepath.Join("testdata", "h5py_session_b.nwb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, raw := range map[string][]byte{"simulated": tinyNWB(t), "h5py": fixture} {
+		step := 1
+		for at := 0; at < len(raw); at += step {
+			if at >= 512 {
+				step = 101
+			}
+			for _, v := range []byte{raw[at] ^ 0xff, 0x7f} {
+				damaged := slices.Clone(raw)
+				damaged[at] = v
+				checkNoPanic(t, damaged, fmt.Sprintf("%s file, byte %d set to %#x", name, at, v), true)
+			}
+		}
+	}
+}
+
+// One operation may read a few times the file, no more: a damaged file whose structures point
+// many times at the same large one (a B-tree whose children are all one big node, strings that
+// all name one big heap object) is refused before its cost grows with the square of its size.
+func TestReadBudget(t *testing.T) {
+	const size = 1000
+	r := &h5reader{r: bytes.NewReader(make([]byte, size)), size: size}
+	r.resetBudget()
+	reads := 0
+	for {
+		if _, err := r.at(0, size, "node"); err != nil {
+			if !strings.Contains(err.Error(), "point at each other over and over") {
+				t.Fatalf("error %q", err)
+			}
+			break
+		}
+		reads++
+	}
+	if want := (4*size + 64<<20) / size; reads != want {
+		t.Errorf("%d reads of the whole file before the error, want %d", reads, want)
+	}
+	r.resetBudget()
+	if _, err := r.at(0, size, "node"); err != nil {
+		t.Errorf("after a reset: %v", err)
+	}
+}
