@@ -94,13 +94,13 @@ func messageAt(t *testing.T, raw []byte, path string, typ uint16) h5Message {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := r.root
+	link := r.rootLink()
 	for name := range strings.SplitSeq(path, "/") {
-		msgs, err := r.objectHeader(addr)
+		msgs, err := r.objectHeader(link.addr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		links, _, err := r.groupLinks(msgs, addr == r.root)
+		links, _, err := r.groupLinks(msgs, link)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,9 +108,9 @@ func messageAt(t *testing.T, raw []byte, path string, typ uint16) h5Message {
 		if i < 0 {
 			t.Fatalf("no %s in %s", name, path)
 		}
-		addr = links[i].addr
+		link = links[i]
 	}
-	msgs, err := r.objectHeader(addr)
+	msgs, err := r.objectHeader(link.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,5 +296,26 @@ func TestReadBudget(t *testing.T) {
 	r.resetBudget()
 	if _, err := r.at(0, size, "node"); err != nil {
 		t.Errorf("after a reset: %v", err)
+	}
+}
+
+// A group of an old-format file whose header lacks its symbol table message is read through the
+// symbol table cached in its parent's entry, as HDF5 1.8 and the h5py files it writes allow.
+func TestCachedSymbolTable(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "h5py_session_b.nwb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := messageAt(t, raw, "general", h5MsgSymbolTable)
+	if binary.LittleEndian.Uint16(raw[m.at-8:]) != h5MsgSymbolTable {
+		t.Fatal("the fixture's group header is not version 1")
+	}
+	binary.LittleEndian.PutUint16(raw[m.at-8:], 0) // a NIL message instead
+	f, err := openBytes(raw, "cached.nwb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := f.Metadata(); err != nil || m.Area != "VISal" {
+		t.Errorf("metadata through the cached symbol table: %+v, %v", m, err)
 	}
 }

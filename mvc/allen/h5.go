@@ -142,7 +142,7 @@ func readH5(src h5source, size int64, path string) (h *h5file, err error) {
 	r.resetBudget()
 	h = &h5file{path: path, f: src, r: r, datasets: map[string]*h5dataset{}, groups: map[string]bool{}}
 	w := &h5walk{h: h, objects: map[uint64]*h5object{}, ancestors: map[uint64]bool{}}
-	if err := w.walk(r.root, "", 0); err != nil {
+	if err := w.walk(r.rootLink(), "", 0); err != nil {
 		return nil, errors.Wrapf(err, "%s: corrupt HDF5 file", path)
 	}
 	return h, nil
@@ -167,7 +167,8 @@ type h5walk struct {
 	visits    int
 }
 
-func (w *h5walk) walk(addr uint64, path string, depth int) error {
+func (w *h5walk) walk(link h5Link, path string, depth int) error {
+	addr := link.addr
 	if w.visits++; w.visits > h5MaxObjects {
 		return errors.Errorf("more than %d objects (links that multiply paths)", h5MaxObjects)
 	}
@@ -189,7 +190,7 @@ func (w *h5walk) walk(addr uint64, path string, depth int) error {
 		obj = &h5object{}
 		if hasMessage(msgs, h5MsgLayout) {
 			obj.dataset = w.h.parseDataset(msgs)
-		} else if obj.links, obj.isGroup, err = w.h.r.groupLinks(msgs, addr == w.h.r.root); err != nil {
+		} else if obj.links, obj.isGroup, err = w.h.r.groupLinks(msgs, link); err != nil {
 			return errors.Wrapf(err, "group /%s", path)
 		}
 		w.objects[addr] = obj
@@ -206,7 +207,7 @@ func (w *h5walk) walk(addr uint64, path string, depth int) error {
 			if path != "" {
 				child = path + "/" + l.name
 			}
-			if err := w.walk(l.addr, child, depth+1); err != nil {
+			if err := w.walk(l, child, depth+1); err != nil {
 				return err
 			}
 		}

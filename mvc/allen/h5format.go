@@ -584,12 +584,21 @@ func parseFilters(b []byte) ([]uint16, error) {
 type h5Link struct {
 	name string
 	addr uint64
+	// btree and heap are the object's symbol table as cached in the symbol table entry that
+	// links it (h5Undefined when not cached): old files' readers fall back on them.
+	btree, heap uint64
 }
 
-// groupLinks returns the hard links of a group whose header holds msgs (soft and external links
-// are skipped), and whether the object is a group at all. Groups of the "latest" format that
-// keep their links in a fractal heap (dense storage) give an error.
-func (r *h5reader) groupLinks(msgs []h5Message, isRoot bool) (links []h5Link, isGroup bool, err error) {
+// rootLink is the link to the root group, with the symbol table a version 0 or 1 superblock
+// caches.
+func (r *h5reader) rootLink() h5Link {
+	return h5Link{addr: r.root, btree: r.rootBTree, heap: r.rootHeap}
+}
+
+// groupLinks returns the hard links of a group whose header holds msgs and which self links
+// (soft and external links are skipped), and whether the object is a group at all. Groups of
+// the "latest" format that keep their links in a fractal heap (dense storage) give an error.
+func (r *h5reader) groupLinks(msgs []h5Message, self h5Link) (links []h5Link, isGroup bool, err error) {
 	var stab []byte
 	for _, m := range msgs {
 		switch m.typ {
@@ -625,8 +634,8 @@ func (r *h5reader) groupLinks(msgs []h5Message, isRoot bool) (links []h5Link, is
 		if c.bad {
 			return nil, true, errors.New("symbol table message cut short")
 		}
-	} else if isRoot && !isGroup && r.rootBTree != h5Undefined {
-		btree, heap, isGroup = r.rootBTree, r.rootHeap, true
+	} else if !isGroup && self.btree != h5Undefined {
+		btree, heap, isGroup = self.btree, self.heap, true
 	}
 	if btree != h5Undefined {
 		st, err := r.symbolTable(btree, heap)
@@ -656,6 +665,7 @@ func (r *h5reader) parseLink(b []byte) (l h5Link, hard bool, err error) {
 		c.skip(1) // character set
 	}
 	l.name = string(c.take(c.uint(1 << (flags & 3))))
+	l.btree, l.heap = h5Undefined, h5Undefined
 	if typ == 0 {
 		l.addr = c.addr()
 	}
@@ -712,9 +722,14 @@ func (r *h5reader) symbolNode(addr uint64, heap []byte, links *[]h5Link) error {
 	c := r.cursor(raw)
 	for range n {
 		nameOff, obj, cache := c.length(), c.addr(), c.u32()
-		c.skip(4 + 16)
+		c.skip(4)
+		scratch := r.cursor(c.take(16))
 		if cache == 2 {
 			continue // soft link
+		}
+		cachedBTree, cachedHeap := uint64(h5Undefined), uint64(h5Undefined)
+		if cache == 1 {
+			cachedBTree, cachedHeap = scratch.addr(), scratch.addr()
 		}
 		if nameOff >= uint64(len(heap)) {
 			return errors.Errorf("symbol table entry's name at offset %d lies beyond its local heap (%d bytes)", nameOff, len(heap))
@@ -726,7 +741,7 @@ func (r *h5reader) symbolNode(addr uint64, heap []byte, links *[]h5Link) error {
 		if err := r.spend(uint64(len(name))+32, "symbol table entries"); err != nil {
 			return err
 		}
-		*links = append(*links, h5Link{name: string(name), addr: obj})
+		*links = append(*links, h5Link{name: string(name), addr: obj, btree: cachedBTree, heap: cachedHeap})
 	}
 	return nil
 }
