@@ -85,9 +85,9 @@ func TestRelPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shared := filepath.Join(filepath.Dir(root), "shared", "data")
-	if got := RelPath(shared); got != filepath.Join("..", "shared", "data") {
-		t.Errorf("RelPath(%q) = %q, want ../shared/data", shared, got)
+	beside := filepath.Join(filepath.Dir(root), "data")
+	if got := RelPath(beside); got != filepath.Join("..", "data") {
+		t.Errorf("RelPath(%q) = %q, want ../data", beside, got)
 	}
 	home := t.TempDir()
 	t.Setenv("HOME", home)

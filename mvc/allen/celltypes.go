@@ -38,7 +38,8 @@ type CreLine struct {
 	Indicator string
 }
 
-// CreLines are the thirteen Cre lines of the paper and of DESIGN.md, excitatory then inhibitory.
+// CreLines are the thirteen Cre lines of the paper's comparison (the Brain Observatory's
+// transgenic lines), excitatory then inhibitory.
 // Genotype strings follow the pattern of the Allen Brain Observatory's (driver/wt;reporter/wt);
 // depths are typical target depths of the layer each line labels.
 var CreLines = []CreLine{
@@ -66,8 +67,8 @@ func LookupCreLine(gene string) (CreLine, bool) {
 	return CreLines[i], true
 }
 
-// CreLineOfGenotype returns the gene name of a genotype string, as DESIGN.md specifies: the Cre
-// line is the text before the first ';', and its gene name the text before the first '-'
+// CreLineOfGenotype returns the gene name of a genotype string, as the Brain Observatory writes
+// them in general/subject/genotype: the Cre line is the text before the first ';', and its gene name the text before the first '-'
 // ("Cux2-CreERT2/wt;Camk2a-tTA/wt;..." -> "Cux2"). Surrounding spaces are removed.
 func CreLineOfGenotype(genotype string) string {
 	cre, _, _ := strings.Cut(genotype, ";")

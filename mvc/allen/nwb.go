@@ -11,8 +11,8 @@ import (
 )
 
 // Paths of the datasets read, in the NWB 1 layout of the Brain Observatory's experiment files as
-// AllenSDK's BrainObservatoryNwbDataSet reads them (DESIGN.md, "Allen NWB 1 layout"). Paths have
-// no leading '/'.
+// AllenSDK's BrainObservatoryNwbDataSet reads them (allensdk/core/brain_observatory_nwb_data_set.py;
+// the package documentation lists the layout). Paths have no leading '/'.
 const (
 	// DFFPath holds dF/F, cells x frames (float).
 	DFFPath = "processing/brain_observatory_pipeline/DfOverF/imaging_plane_1/data"

@@ -61,8 +61,8 @@ func BenchmarkTrainQuick(b *testing.B) {
 }
 
 // BenchmarkDigitNet measures DigitNet at full width on 32x32x3 images, batch 256: training
-// (forward, backward, Adam) and inference, the workloads of the PyTorch 1.13 anchor (about 400
-// and 930 images/s on this 2-core machine, DESIGN.md).
+// (forward, backward, Adam) and inference; mvc/zoo/torchbench runs the same workloads in PyTorch
+// (the README's "Speed" gives both, measured side by side).
 func BenchmarkDigitNet(b *testing.B) {
 	m, err := New("digitnet", Config{Classes: 10, InputSize: 32, Channels: 3, Width: 1, Seed: 1})
 	if err != nil {
