@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/mice2machines/mice2machines/mvc"
 )
@@ -60,4 +61,11 @@ func ExampleRunJobs() {
 	fmt.Println(results, err)
 	// Output:
 	// [0 1 4 9 16] <nil>
+}
+
+// ExampleTimeCalls times a call repeated for at least 3 calls and 1 ms.
+func ExampleTimeCalls() {
+	t, err := mvc.TimeCalls(func() error { return nil }, 3, time.Millisecond)
+	fmt.Println(err, t.Calls >= 3, t.Seconds >= 0.001)
+	// Output: <nil> true true
 }

@@ -14,7 +14,7 @@ import (
 // buffer that ends exactly where the heap's mapped memory ends (Go grows the heap in 4 MiB steps,
 // and large buffers are whole pages), the read faults and the process dies with "unexpected fault
 // address" (seen in broadcast products and in scatter-adds, in about one of three NASNetMobile
-// training runs). Go never unmaps heap memory it has mapped (it only returns the pages to the
+// training benchmarks). Go never unmaps heap memory it has mapped (it only returns the pages to the
 // system, which then read as zeros), so one large allocation, dropped at once, leaves room for
 // all later buffers below that size without faults. The pages are never touched: this costs
 // address space, not memory.
@@ -26,8 +26,6 @@ var reserveHeap = sync.OnceFunc(func() {
 	if size <= 0 {
 		return
 	}
-	block := make([]byte, size)
-	runtime.KeepAlive(block)
-	block = nil //nolint:ineffassign,staticcheck // Dropped at once: only the mapping is wanted.
+	runtime.KeepAlive(make([]byte, size)) // Dropped at once: only the mapping is wanted.
 	runtime.GC()
 })

@@ -1,6 +1,9 @@
 package mvc_test
 
 import (
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -32,4 +35,34 @@ func TestHeapReservationBounded(t *testing.T) {
 	if got > int(limited.Cur/4) {
 		t.Errorf("with ulimit -v of %d bytes the reservation is %d, want at most a quarter", limited.Cur, got)
 	}
+}
+
+// TestBackendReservesHeap: in a SIMD build, creating the pure-Go backend leaves the process with
+// at least the reserved address range mapped.
+func TestBackendReservesHeap(t *testing.T) {
+	if !mvc.SIMD() || mvc.ChooseBackend().Name != mvc.GoBackendName {
+		t.Skip("the heap is reserved for the pure-Go backend in SIMD builds only")
+	}
+	want := mvc.HeapReservation()
+	if want <= 0 {
+		t.Skip("no reservation on this system")
+	}
+	mvc.MustBackend()
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip(err)
+	}
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmSize:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			if err != nil {
+				t.Fatalf("VmSize %q: %v", v, err)
+			}
+			if kb*1024 < want {
+				t.Errorf("mapped %d bytes after creating the backend, want at least the reservation %d", kb*1024, want)
+			}
+			return
+		}
+	}
+	t.Skip("no VmSize in /proc/self/status")
 }

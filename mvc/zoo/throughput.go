@@ -103,16 +103,11 @@ func MeasureTraining(backend compute.Backend, m *Model, batch int, d time.Durati
 		return t, err
 	}
 	t.CompileSeconds = time.Since(start).Seconds()
-	cpu0 := mvc.CPUSeconds()
-	start = time.Now()
-	for t.Steps < 2 || time.Since(start) < d {
-		if err := step(); err != nil {
-			return t, err
-		}
-		t.Steps++
+	timing, err := mvc.TimeCalls(step, 2, d)
+	if err != nil {
+		return t, err
 	}
-	t.Seconds = time.Since(start).Seconds()
-	t.CPUSeconds = mvc.CPUSeconds() - cpu0
+	t.Steps, t.Seconds, t.CPUSeconds = timing.Calls, timing.Seconds, timing.CPUSeconds
 	images := float64(batch * t.Steps)
 	t.ImagesPerSecond = images / t.Seconds
 	if t.CPUSeconds > 0 {

@@ -214,18 +214,15 @@ func benchNeuRNJSON(backend compute.Backend, x *tensors.Tensor, ks []int, d time
 		if err := apply(); err != nil {
 			return err
 		}
-		cpu0, start, calls := mvc.CPUSeconds(), time.Now(), 0
-		for calls < 3 || time.Since(start) < d {
-			if err := apply(); err != nil {
-				return err
-			}
-			calls++
+		t, err := mvc.TimeCalls(apply, 3, d)
+		if err != nil {
+			return err
 		}
-		wall, cpu := time.Since(start).Seconds(), mvc.CPUSeconds()-cpu0
-		row := map[string]any{"k": k, "batch": images, "calls": calls, "seconds": wall,
-			"images_per_second": float64(calls*images) / wall}
-		if cpu > 0 {
-			row["images_per_cpu_second"] = float64(calls*images) / cpu
+		n := float64(t.Calls * images)
+		row := map[string]any{"k": k, "batch": images, "calls": t.Calls, "seconds": t.Seconds,
+			"images_per_second": n / t.Seconds}
+		if t.CPUSeconds > 0 {
+			row["images_per_cpu_second"] = n / t.CPUSeconds
 		}
 		if err := enc.Encode(row); err != nil {
 			return err
