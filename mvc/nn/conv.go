@@ -64,13 +64,7 @@ func window(xp *Node, i, j, ho, wo, stride int) *Node {
 		d := xp.Shape().Dimensions
 		b, hp, c := d[0], d[1], d[3]
 		rows := Reshape(xp, b*hp, d[2]*c)
-		starts := make([]int32, 0, 2*b*ho)
-		for img := range b {
-			for y := range ho {
-				starts = append(starts, int32(img*hp+y+i), int32(j*c))
-			}
-		}
-		idx := Reshape(Const(xp.Graph(), starts), b*ho, 2)
+		idx := Reshape(Const(xp.Graph(), patchStarts(b, hp, ho, 1, 1, 1, c, i, j)), b*ho, 2)
 		return Reshape(GatherSlices(rows, []int{0, 1}, idx, []int{1, wo * c}, true), b, ho, wo, c)
 	}
 	return Slice(xp, AxisRange(), axisWindow(i, ho, stride), axisWindow(j, wo, stride), AxisRange())
@@ -186,10 +180,12 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 	}
 }
 
-// gatherRowMultiple is the length, in values, that gathered window rows are rounded up to. The
-// pure-Go backend's vectorized scatter-add (the gradient of the gather) loads the tail of a row
-// that is not a multiple of 16 long with a full 16-wide load, which reads past the row and faults
-// (SIGSEGV) when the row ends a buffer at a page boundary; whole multiples never do that.
+// gatherRowMultiple is the length, in values, that im2col's gathered window rows are rounded up
+// to. The pure-Go backend's vectorized scatter-add (the gradient of the gather), like its
+// broadcasting products, loads the tail of a row that is not a multiple of 16 long with a full
+// 16-wide load, which reads past the row and faults (SIGSEGV) when the row ends where the mapped
+// heap ends. Whole multiples never read past; elsewhere (the row runs of window, broadcasts)
+// the guard is the heap reservation that package mvc makes when it creates the backend.
 const gatherRowMultiple = 16
 
 // gatherConv convolves x [b, h, w, c] with kernel [kh, kw, c, cout] after zero padding: the
@@ -208,7 +204,7 @@ func gatherConv(x, kernel *Node, stride int, pad Padding) *Node {
 	xp := padImages(x, gatherPad, 0)
 	hp, wp := xp.Shape().Dimensions[1], xp.Shape().Dimensions[2]
 	rows := Reshape(xp, b*hp, wp*c)
-	starts := Reshape(Const(x.Graph(), patchStarts(b, hp, ho, wo, kh, stride, c)), b*ho*wo*kh, 2)
+	starts := Reshape(Const(x.Graph(), patchStarts(b, hp, ho, wo, kh, stride, c, 0, 0)), b*ho*wo*kh, 2)
 	patches := Reshape(GatherSlices(rows, []int{0, 1}, starts, []int{1, paddedLen}, false), b*ho*wo, kh*paddedLen)
 	k := Reshape(kernel, kh, rowLen, cout)
 	if paddedLen > rowLen {
@@ -218,18 +214,18 @@ func gatherConv(x, kernel *Node, stride int, pad Padding) *Node {
 	return Reshape(out, b, ho, wo, cout)
 }
 
-// patchStarts returns the start (row, column) of every window row that im2col gathers from the
-// padded images seen as rows [batch*hp, wp*c]: for image i, output position (y, x) and kernel row
-// r, row i*hp + y*stride + r and column x*stride*c (flattened pairs); a window row is then kw*c
-// contiguous values.
-// The order (i, y, x, r) makes the gathered rows the im2col patches [b*ho*wo, kh*kw*c].
-func patchStarts(b, hp, ho, wo, kh, stride, c int) []int32 {
+// patchStarts returns the start (row, column) of every window row gathered from padded images
+// seen as rows [batch*hp, wp*c]: for image i, output position (y, x) and kernel row r, row
+// i*hp + y*stride + r + row0 and column (x*stride + col0)*c, as flattened pairs. The order
+// (i, y, x, r) makes rows of kw*c values the im2col patches [b*ho*wo, kh*kw*c]; with wo = kh = 1
+// and a row run of wo*c values, the rows of the image shifted by (row0, col0).
+func patchStarts(b, hp, ho, wo, kh, stride, c, row0, col0 int) []int32 {
 	starts := make([]int32, 0, 2*b*ho*wo*kh)
 	for i := range b {
 		for y := range ho {
 			for x := range wo {
 				for r := range kh {
-					starts = append(starts, int32(i*hp+y*stride+r), int32(x*stride*c))
+					starts = append(starts, int32(i*hp+y*stride+r+row0), int32((x*stride+col0)*c))
 				}
 			}
 		}
