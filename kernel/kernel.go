@@ -242,8 +242,9 @@ func escapeMarkdown(s string) string {
 }
 
 // RelPath returns path as a notebook's saved output should show it: relative to the repository
-// root when that is shorter to follow (a data folder beside the clone: ../data), else with mvc.PortableText's folders
-// ($MVC_DATA, $GOMODCACHE, ~), so that outputs name no folder of the machine that ran them.
+// root when that is shorter to follow (a data folder beside the clone: ../data), else with
+// mvc.PortableText's folders ($MVC_DATA, $GOMODCACHE, ~), so that outputs name no folder of the
+// machine that ran them.
 func RelPath(path string) string {
 	if root, err := RepoRoot(); err == nil && filepath.IsAbs(path) {
 		if rel, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(rel, "../../") {

@@ -68,8 +68,8 @@ func LookupCreLine(gene string) (CreLine, bool) {
 }
 
 // CreLineOfGenotype returns the gene name of a genotype string, as the Brain Observatory writes
-// them in general/subject/genotype: the Cre line is the text before the first ';', and its gene name the text before the first '-'
-// ("Cux2-CreERT2/wt;Camk2a-tTA/wt;..." -> "Cux2"). Surrounding spaces are removed.
+// them in general/subject/genotype: the Cre line is the text before the first ';', and its gene
+// name the text before the first '-' ("Cux2-CreERT2/wt;Camk2a-tTA/wt;..." -> "Cux2"). Surrounding spaces are removed.
 func CreLineOfGenotype(genotype string) string {
 	cre, _, _ := strings.Cut(genotype, ";")
 	gene, _, _ := strings.Cut(cre, "-")
