@@ -3,6 +3,7 @@ package mvc
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/pkg/errors"
 )
@@ -42,4 +43,37 @@ func WriteFileAtomic(path string, write func(f *os.File) error) (err error) {
 		return errors.Wrapf(err, "renaming temporary file to %s", path)
 	}
 	return nil
+}
+
+// IsTempName tells whether name (a base name) is that of a temporary file of
+// [WriteFileAtomic]: "." + the target's name + ".tmp-" + a random suffix.
+func IsTempName(name string) bool {
+	i := strings.Index(name, ".tmp-")
+	return strings.HasPrefix(name, ".") && i > 1 && i+len(".tmp-") < len(name)
+}
+
+// RemoveStaleTemps removes the temporary files that [WriteFileAtomic] left in dir when its
+// process was killed during a write (a checkpoint's can be hundreds of MB), and returns their
+// paths. Call it only when no other process can be writing into dir (the run directory is
+// locked): a live writer's temporary file looks the same. Subdirectories are not searched.
+func RemoveStaleTemps(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, errors.Wrapf(err, "listing %s for stale temporary files", dir)
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !IsTempName(e.Name()) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			return removed, errors.Wrapf(err, "removing stale temporary file %s", path)
+		}
+		removed = append(removed, path)
+	}
+	return removed, nil
 }

@@ -76,6 +76,9 @@ type Config struct {
 	// Resume continues the run saved in Dir (a fresh run starts if Dir holds no checkpoint).
 	// Without Resume, a Dir that already holds a checkpoint is an error.
 	Resume bool
+	// WaitLock makes Run wait while another process trains into Dir; without it Run returns a
+	// [*BusyError] at once. Dir is locked for the whole run (see [LockDir]).
+	WaitLock bool
 	// Init is a checkpoint (file or run directory) whose model weights initialise this run;
 	// variables whose shape differs (the classifier head when the class counts differ) or that
 	// the checkpoint lacks keep their fresh initialisation.

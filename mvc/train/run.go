@@ -128,6 +128,10 @@ type runner struct {
 // [MetricsFile], and Config.Resume continues a killed run: the resumed run ends with the same
 // weights and metrics as an uninterrupted one. When ctx is cancelled, Run saves a checkpoint at
 // the current step and returns ctx's error.
+//
+// Config.Dir is locked while Run trains into it ([LockDir]): another process's Run on the same
+// directory returns a [*BusyError] (or waits, with Config.WaitLock), and temporary files left by
+// a killed write are removed when the lock is taken.
 func Run(ctx context.Context, backend compute.Backend, cfg Config, trainSet, validation *data.Dataset) (*Result, error) {
 	if backend == nil {
 		return nil, errors.New("train: nil backend")
@@ -155,6 +159,13 @@ func Run(ctx context.Context, backend compute.Backend, cfg Config, trainSet, val
 	spec, err := specJSON(cfg.ModelSpec)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Dir != "" {
+		lock, err := LockDir(ctx, cfg.Dir, cfg.WaitLock)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = lock.Unlock() }()
 	}
 	r := &runner{
 		ctx: ctx, backend: backend, cfg: cfg, train: trainSet, val: validation,

@@ -35,10 +35,16 @@ func HeartbeatFromEnv() io.Writer {
 // in about 2 runs out of 25), so recovery needs a fresh process: the child's own [Watchdog]
 // makes it exit with [ExitStalled]; if the child is so stuck that it cannot, the supervisor
 // applies the same rule (plus Grace) to the child's heartbeats and kills it.
+//
+// The child lives and dies with its supervisor: on Linux the kernel kills it when the
+// supervisor dies, however it dies (kill -9 included); the child calls [WatchSupervisor], which
+// covers the moment before that and other systems. A child that exits with [ExitUsage] or
+// [ExitPermanent] is not restarted: a retry cannot succeed.
 type Supervisor struct {
 	// Command returns the child's command for an attempt (0 for the first); attempts after the
-	// first must resume the run. The supervisor sets ExtraFiles and the environment variable
-	// [HeartbeatEnvVar]; Stdout and Stderr are left as Command sets them.
+	// first must resume the run. The supervisor appends to ExtraFiles and sets the environment
+	// variables [HeartbeatEnvVar] and [SupervisorPIDEnvVar]; Stdout and Stderr are left as
+	// Command sets them.
 	Command func(attempt int) (*exec.Cmd, error)
 	// MaxRestarts bounds the restarts (0: the default, 5; negative: none).
 	MaxRestarts int
@@ -97,6 +103,9 @@ func (s *Supervisor) Run(ctx context.Context) ([]Attempt, error) {
 			return attempts, ctx.Err()
 		case a.ExitCode == ExitUsage:
 			return attempts, errors.Errorf("training process failed with exit status %d (bad usage or input); not restarting", a.ExitCode)
+		case a.ExitCode == ExitPermanent:
+			return attempts, errors.Errorf("training process failed with exit status %d: an error that a retry cannot fix "+
+				"(no space left, quota, read-only filesystem or permission denied: see above); not restarting", a.ExitCode)
 		case attempt >= maxRestarts:
 			return attempts, errors.Errorf("training process failed %d times (last: %s); giving up", len(attempts), describe(a))
 		}
@@ -167,8 +176,8 @@ func (s *Supervisor) runOnce(ctx context.Context, attempt int, grace time.Durati
 	if cmd.Env == nil {
 		cmd.Env = os.Environ()
 	}
-	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", HeartbeatEnvVar, fd))
-	if err := cmd.Start(); err != nil {
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", HeartbeatEnvVar, fd), fmt.Sprintf("%s=%d", SupervisorPIDEnvVar, os.Getpid()))
+	if err := startChild(cmd); err != nil {
 		_ = pr.Close()
 		_ = pw.Close()
 		return Attempt{}, errors.Wrap(err, "supervisor: starting the training process")

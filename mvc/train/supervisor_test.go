@@ -9,7 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +26,9 @@ const (
 
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(childModeEnv); mode != "" {
+		if code, ok := lockChild(mode, os.Getenv(childDirEnv)); ok {
+			os.Exit(code)
+		}
 		os.Exit(testChild(mode, os.Getenv(childDirEnv)))
 	}
 	os.Exit(m.Run())
@@ -35,7 +40,9 @@ func TestMain(m *testing.M) {
 //   - "stall": a step blocks forever; the child's own watchdog detects it (exit ExitStalled).
 //   - "hang": a step blocks forever and the child has no watchdog: the supervisor must kill it.
 //   - "crash": the process dies in the middle of epoch 3, without saving anything.
+//   - "enospc": a step fails as a write does on a full disk.
 func testChild(mode, dir string) int {
+	WatchSupervisor()
 	ds, err := loadMNISTForChild()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -70,20 +77,22 @@ func testChild(mode, dir string) int {
 			}
 			return nil
 		}
+	case "enospc":
+		cfg.BeforeStep = func(epoch, step int) error {
+			if epoch == 2 {
+				return &os.PathError{Op: "write", Path: filepath.Join(dir, CheckpointFile), Err: syscall.ENOSPC}
+			}
+			return nil
+		}
 	default:
 		fmt.Fprintf(os.Stderr, "unknown child mode %q\n", mode)
 		return 1
 	}
 	_, err = Run(context.Background(), mvc.MustBackend(), cfg, ds, nil)
-	switch {
-	case errors.Is(err, ErrStalled):
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return ExitStalled
-	case err != nil:
-		fmt.Fprintln(os.Stderr, err)
-		return 1
 	}
-	return 0
+	return ExitCode(err)
 }
 
 var (
@@ -196,6 +205,54 @@ func TestSupervisorDoesNotRetryUsageErrors(t *testing.T) {
 	}}
 	if _, err := s.Run(context.Background()); err == nil || calls != 3 {
 		t.Errorf("always failing: err %v after %d starts, want an error after 3", err, calls)
+	}
+}
+
+// TestSupervisorDoesNotRetryPermanentErrors: a child that fails as on a full disk is not
+// restarted, and the supervisor says why.
+func TestSupervisorDoesNotRetryPermanentErrors(t *testing.T) {
+	calls := 0
+	s := &Supervisor{Command: func(int) (*exec.Cmd, error) {
+		calls++
+		return exec.Command("sh", "-c", fmt.Sprintf("exit %d", ExitPermanent)), nil
+	}}
+	if _, err := s.Run(context.Background()); err == nil || calls != 1 || !strings.Contains(err.Error(), "retry cannot fix") {
+		t.Errorf("exit status %d: err %v after %d starts, want an error after 1", ExitPermanent, err, calls)
+	}
+	// A training child whose step fails with ENOSPC reports it with ExitPermanent.
+	smallMNIST(t, 320)
+	dir := t.TempDir()
+	var log bytes.Buffer
+	s = &Supervisor{MaxRestarts: 5, Log: &log, Command: func(int) (*exec.Cmd, error) {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childModeEnv+"=enospc", childDirEnv+"="+dir)
+		cmd.Stderr = &log
+		return cmd, nil
+	}}
+	attempts, err := s.Run(context.Background())
+	if err == nil || len(attempts) != 1 || attempts[0].ExitCode != ExitPermanent ||
+		!strings.Contains(log.String(), "no space left on device") {
+		t.Errorf("ENOSPC in the child: attempts %+v, err %v; log:\n%s", attempts, err, log.String())
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("x"), 1},
+		{fmt.Errorf("step: %w", ErrStalled), ExitStalled},
+		{fmt.Errorf("saving: %w", &os.PathError{Op: "write", Path: "c", Err: syscall.ENOSPC}), ExitPermanent},
+		{&os.PathError{Op: "open", Path: "c", Err: syscall.EROFS}, ExitPermanent},
+		{&os.PathError{Op: "open", Path: "c", Err: syscall.EDQUOT}, ExitPermanent},
+		{&os.PathError{Op: "open", Path: "c", Err: syscall.EACCES}, ExitPermanent},
+		{&os.PathError{Op: "open", Path: "c", Err: syscall.EIO}, 1},
+	} {
+		if got := ExitCode(c.err); got != c.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", c.err, got, c.want)
+		}
 	}
 }
 
