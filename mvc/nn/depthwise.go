@@ -42,18 +42,62 @@ func depthwise(x, kernel *Node, stride int, pad Padding, native bool) *Node {
 		return Convolve(x, k).StridePerAxis(stride, stride).ChannelGroupCount(c).
 			PaddingPerDim([][2]int{{pad.Top, pad.Bottom}, {pad.Left, pad.Right}}).Done()
 	}
-	xp := padImages(x, pad, 0)
-	var out *Node
+	if stride == 1 && ho == h && wo == w && pad.Top < kh && pad.Bottom < kh && pad.Left < kw && pad.Right < kw {
+		return depthwiseSame(x, kernel, pad)
+	}
+	return taps(padImages(x, pad, 0), kernel, ho, wo, stride)
+}
+
+// taps is the sum over the kernel's window offsets of the shifted padded images xp times the
+// offset's per-channel weights: [batch, ho, wo, channels].
+func taps(xp, kernel *Node, ho, wo, stride int) *Node {
+	kd := kernel.Shape().Dimensions
+	kh, kw, c := kd[0], kd[1], kd[2]
+	terms := make([]*Node, 0, kh*kw)
 	for i := range kh {
 		for j := range kw {
 			wij := Reshape(Slice(kernel, AxisElem(i), AxisElem(j), AxisRange(), AxisRange()), 1, 1, 1, c)
-			term := Mul(window(xp, i, j, ho, wo, stride), wij)
-			if out == nil {
-				out = term
-			} else {
-				out = Add(out, term)
-			}
+			terms = append(terms, Mul(window(xp, i, j, ho, wo, stride), wij))
 		}
 	}
-	return out
+	return sumTree(terms)
+}
+
+// sumTree adds the terms pairwise, so that the backend, which runs independent operations in
+// parallel, can add several pairs at once.
+func sumTree(terms []*Node) *Node {
+	for len(terms) > 1 {
+		next := terms[:0:0]
+		for i := 0; i+1 < len(terms); i += 2 {
+			next = append(next, Add(terms[i], terms[i+1]))
+		}
+		if len(terms)%2 == 1 {
+			next = append(next, terms[len(terms)-1])
+		}
+		terms = next
+	}
+	return terms[0]
+}
+
+// depthwiseSame is the stride-1 depthwise convolution whose output has the input's size, with
+// the input's gradient given directly: the correlation of the padded output gradient with the
+// kernel flipped, built from gathers like the forward pass. Left to automatic differentiation,
+// each of the k*k shifted images would return its gradient as a scatter-add into a zeroed copy
+// of the padded input, then a slice back to the input: about twice the memory traffic.
+//
+// GoMLX attaches custom gradients to single nodes only, so the input reaches the output through
+// a link whose value is exactly zero, x - StopGradient(x), whose gradient is the output's
+// gradient unchanged; the kernel's gradient is left to automatic differentiation.
+func depthwiseSame(x, kernel *Node, pad Padding) *Node {
+	xd, kd := x.Shape().Dimensions, kernel.Shape().Dimensions
+	h, w := xd[1], xd[2]
+	kh, kw := kd[0], kd[1]
+	y := taps(padImages(StopGradient(x), pad, 0), kernel, h, w, 1)
+	frozen := StopGradient(kernel)
+	flipped := Reverse(frozen, 0, 1)
+	backPad := Padding{Top: kh - 1 - pad.Top, Bottom: kh - 1 - pad.Bottom, Left: kw - 1 - pad.Left, Right: kw - 1 - pad.Right}
+	link := IdentityWithCustomGradient(x, func(_, dy *Node) *Node {
+		return taps(padImages(dy, backPad, 0), flipped, h, w, 1)
+	})
+	return Add(y, Sub(link, StopGradient(link)))
 }

@@ -175,6 +175,7 @@ func TestDepthwiseAgainstPerChannelConvolve(t *testing.T) {
 		{[]int{2, 7, 6, 3}, []int{3, 3, 3, 1}, 2, Same(7, 6, 3, 3, 2)},
 		{[]int{1, 9, 9, 2}, []int{5, 5, 2, 1}, 2, Same(9, 9, 5, 5, 2)},
 		{[]int{1, 9, 9, 2}, []int{7, 7, 2, 1}, 1, Valid},
+		{[]int{2, 8, 9, 4}, []int{5, 5, 4, 1}, 1, Same(8, 9, 5, 5, 1)},
 	} {
 		x, k := randomTensor(uint64(ci), c.x...), randomTensor(uint64(ci+100), c.k...)
 		compareWithNative(t, fmt.Sprintf("depthwise case %d", ci),
@@ -191,6 +192,21 @@ func TestDepthwiseAgainstPerChannelConvolve(t *testing.T) {
 				return Concatenate(parts, 3)
 			}, x, k)
 	}
+}
+
+// TestDepthwiseAsymmetricSame checks the stride-1 "same" depthwise convolution of an even kernel
+// (one more padded row and column after than before) by finite differences: GoMLX's grouped
+// Convolve, the reference above, returns a wrong input gradient for asymmetric padding on the
+// pure-Go backend.
+func TestDepthwiseAsymmetricSame(t *testing.T) {
+	x, k := randomTensor(5, 2, 6, 5, 3), randomTensor(105, 4, 2, 3, 1)
+	pad := Same(6, 5, 4, 2, 1)
+	f := func(in []*Node) *Node { return depthwise(in[0], in[1], 1, pad, false) }
+	checkNumericGradient(t, "depthwise 4x2 same", f, []*tensors.Tensor{x, k}, 0, []int{0, 1, 7, 30, 59, 179})
+	checkNumericGradient(t, "depthwise 4x2 same", f, []*tensors.Tensor{x, k}, 1, []int{0, 5, 12, 23})
+	value := evalOnly(t, f, x, k)
+	want := evalOnly(t, func(in []*Node) *Node { return taps(padImages(in[0], pad, 0), in[1], 6, 5, 1) }, x, k)
+	assertClose(t, "depthwise 4x2 same value", value, want, 1e-6)
 }
 
 func TestPoolsAgainstReduceWindow(t *testing.T) {
