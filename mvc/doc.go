@@ -5,7 +5,7 @@
 //
 // Data flows one way through the sub-packages:
 //
-//	data -> (zoo, train) -> represent -> embed -> compare -> plots -> figures and notebooks
+//	data -> (zoo, train) -> represent -> embed -> similarity -> plots -> figures and notebooks
 //
 // Package [github.com/mice2machines/mice2machines/mvc/neurn] holds the paper's NeuRN layer
 // (section "Neural Response Normalization") and the LRN and LCN baselines it is contrasted with.

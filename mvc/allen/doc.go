@@ -28,6 +28,6 @@
 // labelled "simulated cortex". The simulator writes uncompressed (contiguous) datasets: the
 // gzip writer of the pure-Go HDF5 library it uses (github.com/scigolib/hdf5 v0.14.0) is broken.
 //
-// In the project's data flow (data -> zoo/train -> represent -> embed -> compare -> plots) this
+// In the project's data flow (data -> zoo/train -> represent -> embed -> similarity -> plots) this
 // package is data: package represent turns its traces into neural representations.
 package allen

@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/mice2machines/mice2machines/mvc"
-	"github.com/mice2machines/mice2machines/mvc/compare"
 	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 	"github.com/mice2machines/mice2machines/mvc/train"
 	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
@@ -94,7 +94,7 @@ func TestKernelsFromCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !exported.Trained || exported.Source != trained.Source || exported.Shape != trained.Shape ||
-		!slices.EqualFunc(exported.All, trained.All, func(a, b compare.Map) bool { return slices.Equal(a.Values, b.Values) }) {
+		!slices.EqualFunc(exported.All, trained.All, func(a, b similarity.Map) bool { return slices.Equal(a.Values, b.Values) }) {
 		t.Errorf("kernels from %s differ from the checkpoint's: trained=%v, source %q (want %q)", KernelsFile, exported.Trained, exported.Source, trained.Source)
 	}
 }

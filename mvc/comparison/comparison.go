@@ -6,7 +6,7 @@
 // and without NeuRN (mvc/zoo; from the CIFAR-27 fine-tuning checkpoints of mvc/train when they
 // exist, else the models' seeded initial weights, and said so), the paper's selection of
 // representative members (mvc/embed: UMAP + k-means, 50 central members per cluster), the
-// results table with bootstrap intervals and permutation tests (mvc/compare), and the figures
+// results table with bootstrap intervals and permutation tests (mvc/similarity), and the figures
 // (mvc/plots). It is the library behind "mvc compare" and the reproduce steps 50-54.
 package comparison
 
@@ -24,9 +24,9 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mice2machines/mice2machines/mvc/allen"
-	"github.com/mice2machines/mice2machines/mvc/compare"
 	"github.com/mice2machines/mice2machines/mvc/embed"
 	"github.com/mice2machines/mice2machines/mvc/represent"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
 
@@ -104,7 +104,7 @@ type Options struct {
 type CellRef struct {
 	File string
 	Row  int
-	compare.Cell
+	similarity.Cell
 }
 
 // Result is what [Run] produced.
@@ -119,7 +119,7 @@ type Result struct {
 	NeuralNotes []string
 	// Models are the models' selected kernels with their sources.
 	Models []*Kernels
-	Table  *compare.Table
+	Table  *similarity.Table
 }
 
 // AnyUntrained tells whether some model's kernels are its initial weights.
@@ -198,7 +198,7 @@ func fileCells(path string, p Profile) ([]CellRef, error) {
 	if err != nil {
 		return nil, errors.Wrapf(err, "comparison: neural representations of %s", path)
 	}
-	cells, err := compare.CellsFromResult(res)
+	cells, err := similarity.CellsFromResult(res)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ func SelectCells(cells []CellRef, p Profile, seed uint64) ([]CellRef, []string, 
 	classes := make([]string, len(cells))
 	for i, c := range cells {
 		vectors[i] = c.Map.Values
-		classes[i] = compare.NormalizeClass(c.Class)
+		classes[i] = similarity.NormalizeClass(c.Class)
 	}
 	sels, err := embed.SelectByClass(vectors, classes, embed.SelectOptions{K: p.K, PerCluster: p.PerCluster, Seed: seed})
 	if err != nil {
@@ -239,7 +239,7 @@ func SelectCells(cells []CellRef, p Profile, seed uint64) ([]CellRef, []string, 
 }
 
 // Run runs the whole comparison on the NWB files: neural representations, kernels of each model
-// of the profile with and without NeuRN, selection, and [compare.Aggregate]. data names the
+// of the profile with and without NeuRN, selection, and [similarity.Aggregate]. data names the
 // neural data for the provenance (e.g. "simulated cortex (offline) ...").
 func Run(files []string, data string, opts Options) (*Result, error) {
 	p := opts.Profile
@@ -272,17 +272,17 @@ func Run(files []string, data string, opts Options) (*Result, error) {
 			res.Models = append(res.Models, k)
 		}
 	}
-	in := compare.Input{Provenance: res.provenance()}
+	in := similarity.Input{Provenance: res.provenance()}
 	for _, c := range sel {
 		in.Cells = append(in.Cells, c.Cell)
 	}
 	for _, k := range res.Models {
-		in.Models = append(in.Models, compare.Model{Name: k.Name, NeuRN: k.NeuRN, Kernels: k.Selected})
+		in.Models = append(in.Models, similarity.Model{Name: k.Name, NeuRN: k.NeuRN, Kernels: k.Selected})
 	}
-	aopts := compare.DefaultOptions()
+	aopts := similarity.DefaultOptions()
 	aopts.Bootstrap.Resamples, aopts.Bootstrap.Seed = p.Resamples, opts.Seed
 	aopts.Permutation.Permutations, aopts.Permutation.Seed = p.Permutations, opts.Seed+1
-	res.Table, err = compare.Aggregate(in, aopts)
+	res.Table, err = similarity.Aggregate(in, aopts)
 	if err != nil {
 		return nil, errors.Wrap(err, "comparison")
 	}
@@ -293,7 +293,7 @@ func Run(files []string, data string, opts Options) (*Result, error) {
 func (r *Result) provenance() string {
 	nE, nI := 0, 0
 	for _, c := range r.Cells {
-		if compare.NormalizeClass(c.Class) == compare.Excitatory {
+		if similarity.NormalizeClass(c.Class) == similarity.Excitatory {
 			nE++
 		} else {
 			nI++

@@ -8,7 +8,7 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/allen"
-	"github.com/mice2machines/mice2machines/mvc/compare"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
 
 // tinySurvey simulates 2 areas (VISal, VISpm) x 2 Cre lines (Cux2 E, Sst I), 6 cells each.
@@ -50,7 +50,7 @@ func TestPipelineUntrainedDigitNet(t *testing.T) {
 	if !strings.Contains(res.Table.Provenance, allen.SimulatedLabel) || !strings.Contains(res.Table.Provenance, "untrained (initial) kernels") {
 		t.Errorf("provenance %q lacks the data or the kernels' source", res.Table.Provenance)
 	}
-	if c, ok := res.Table.Comparison("digitnet", compare.Group{Level: compare.LevelAll, Area: compare.All, Cre: compare.All, Class: compare.All}); !ok || c.NCells != 24 {
+	if c, ok := res.Table.Comparison("digitnet", similarity.Group{Level: similarity.LevelAll, Area: similarity.All, Cre: similarity.All, Class: similarity.All}); !ok || c.NCells != 24 {
 		t.Errorf("pooled digitnet comparison %+v, %v", c, ok)
 	}
 	dir := t.TempDir()
@@ -69,7 +69,7 @@ func TestPipelineUntrainedDigitNet(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{compare.DefaultTableName + ".csv", compare.DefaultTableName + ".json", compare.DefaultTableName + "_neurn_vs_base.csv"} {
+	for _, name := range []string{similarity.DefaultTableName + ".csv", similarity.DefaultTableName + ".json", similarity.DefaultTableName + "_neurn_vs_base.csv"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("table %s not written", name)
 		}

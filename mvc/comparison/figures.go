@@ -11,10 +11,10 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/allen"
-	"github.com/mice2machines/mice2machines/mvc/compare"
 	"github.com/mice2machines/mice2machines/mvc/data"
 	neurnlayer "github.com/mice2machines/mice2machines/mvc/neurn"
 	"github.com/mice2machines/mice2machines/mvc/plots"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
 
 // Figure names (files in figures/, PNG and SVG).
@@ -109,19 +109,19 @@ func (r *Result) pair() (base, neurn *Kernels) {
 }
 
 // bestKernel returns the kernel of ks nearest the cell's map by Eq. 1 (lowest RMSE).
-func bestKernel(cell compare.Map, ks []compare.Map) (compare.Map, float64, error) {
+func bestKernel(cell similarity.Map, ks []similarity.Map) (similarity.Map, float64, error) {
 	best, bestR := -1, math.Inf(1)
 	for i, k := range ks {
-		v, err := compare.RMSE(k, cell)
+		v, err := similarity.RMSE(k, cell)
 		if err != nil {
-			return compare.Map{}, 0, err
+			return similarity.Map{}, 0, err
 		}
 		if v < bestR {
 			best, bestR = i, v
 		}
 	}
 	if best < 0 {
-		return compare.Map{}, 0, errors.New("no kernels")
+		return similarity.Map{}, 0, errors.New("no kernels")
 	}
 	return ks[best], bestR, nil
 }
@@ -196,11 +196,11 @@ func (r *Result) SaveFigure(dir, name string) (paths []string, note string, err 
 	return append(paths, path), "", nil
 }
 
-// SaveFigures saves the results table (compare.DefaultTableName: CSV + JSON) and every figure of
+// SaveFigures saves the results table (similarity.DefaultTableName: CSV + JSON) and every figure of
 // [FigureNames] with its caption into dir, returning the paths written and the notes of skipped
 // figures.
 func SaveFigures(r *Result, dir string) (paths, notes []string, err error) {
-	paths, err = r.Table.Save(dir, compare.DefaultTableName)
+	paths, err = r.Table.Save(dir, similarity.DefaultTableName)
 	if err != nil {
 		return paths, notes, err
 	}
@@ -222,26 +222,26 @@ func SaveFigures(r *Result, dir string) (paths, notes []string, err error) {
 // min-max scaled values of the base and the NeuRN model's kernel nearest that cell by Eq. 1.
 func (r *Result) kdeFigure(base, neurn *Kernels, common string) (*plots.Figure, error) {
 	var panels []plots.KDEPanel
-	for _, class := range []string{compare.Excitatory, compare.Inhibitory} {
+	for _, class := range []string{similarity.Excitatory, similarity.Inhibitory} {
 		n := 0
 		for _, c := range r.Cells {
-			if n == r.Profile.KDECells || compare.NormalizeClass(c.Class) != class {
+			if n == r.Profile.KDECells || similarity.NormalizeClass(c.Class) != class {
 				continue
 			}
 			kh, kw := base.Shape[0], base.Shape[1]
-			small, err := compare.Resize(c.Map, kh, kw)
+			small, err := similarity.Resize(c.Map, kh, kw)
 			if err != nil {
 				return nil, errors.Wrapf(err, "fig3: cell %s", c.ID)
 			}
 			pn := plots.KDEPanel{Title: fmt.Sprintf("%s cell %s (%s, %s)", class, c.ID, c.Area, c.Cre),
-				Cell: plots.KDESeries{Label: "cell (map at kernel size)", Values: compare.MinMaxScale(small.Values)}}
+				Cell: plots.KDESeries{Label: "cell (map at kernel size)", Values: similarity.MinMaxScale(small.Values)}}
 			for _, k := range []*Kernels{base, neurn} {
 				km, _, err := bestKernel(c.Map, k.Selected)
 				if err != nil {
 					return nil, errors.Wrapf(err, "fig3: %s", k.Label())
 				}
-				values := compare.MinMaxScale(km.Values)
-				est, err := compare.BootstrapKDEIoU(pn.Cell.Values, values, r.bootstrap())
+				values := similarity.MinMaxScale(km.Values)
+				est, err := similarity.BootstrapKDEIoU(pn.Cell.Values, values, r.bootstrap())
 				if err != nil {
 					return nil, errors.Wrapf(err, "fig3: cell %s, %s", c.ID, k.Label())
 				}
@@ -260,7 +260,7 @@ func (r *Result) kdeFigure(base, neurn *Kernels, common string) (*plots.Figure, 
 		"min-max scaled values of the kernel of %s and of %s nearest that cell by Eq. 1; the legend gives each kernel's KDE-IoU with the cell (Eq. 5, "+
 		"%d grid points) with a %.0f%% percentile bootstrap interval (%d resamples of the cell's and the kernel's values, drawn independently with "+
 		"replacement, KDEs refitted; seeded). %s", r.Profile.KDECells, base.Shape[0], base.Shape[1],
-		base.Label(), neurn.Label(), compare.GridPoints, 100*r.bootstrap().Level, r.bootstrap().Resamples, common)
+		base.Label(), neurn.Label(), similarity.GridPoints, 100*r.bootstrap().Level, r.bootstrap().Resamples, common)
 	return plots.KDEFigure(panels, 2, "Fig. 3: KDE of cell vs feature representation values (IoU in legend)", caption)
 }
 
@@ -269,9 +269,9 @@ func (r *Result) kdeFigure(base, neurn *Kernels, common string) (*plots.Figure, 
 // stimulus sequence. nil when the area has no selected cell.
 func (r *Result) overlayFigure(area, label string, base, neurn *Kernels) (*plots.Figure, error) {
 	var cells []CellRef
-	for _, class := range []string{compare.Excitatory, compare.Inhibitory} {
+	for _, class := range []string{similarity.Excitatory, similarity.Inhibitory} {
 		for _, c := range r.Cells {
-			if c.Area == area && compare.NormalizeClass(c.Class) == class && !slices.ContainsFunc(cells, func(x CellRef) bool { return x.ID == c.ID }) {
+			if c.Area == area && similarity.NormalizeClass(c.Class) == class && !slices.ContainsFunc(cells, func(x CellRef) bool { return x.ID == c.ID }) {
 				cells = append(cells, c)
 				break
 			}
@@ -330,7 +330,7 @@ func overlayBlock(times []float64) int {
 // KernelResponse returns the mean absolute response of a kernel map to an image of h x w values
 // in [0, 1]: the valid cross-correlation, its absolute value averaged over positions (the
 // channel's response energy; a ReLU would silence kernels of negative sum on such images).
-func KernelResponse(img []float64, h, w int, k compare.Map) float64 {
+func KernelResponse(img []float64, h, w int, k similarity.Map) float64 {
 	var sum float64
 	n := 0
 	for y := 0; y+k.Height <= h; y++ {
@@ -351,7 +351,7 @@ func KernelResponse(img []float64, h, w int, k compare.Map) float64 {
 	return sum / float64(n)
 }
 
-func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels, boot compare.BootstrapOptions) (*plots.OverlayPanel, error) {
+func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels, boot similarity.BootstrapOptions) (*plots.OverlayPanel, error) {
 	f, err := allen.Open(c.File)
 	if err != nil {
 		return nil, err
@@ -393,7 +393,7 @@ func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels, boot compare
 			shown[t-first] = pr.Image
 		}
 	}
-	pn := &plots.OverlayPanel{Title: fmt.Sprintf("%s cell %s (%s, %s)", compare.NormalizeClass(c.Class), c.ID, c.Area, c.Cre)}
+	pn := &plots.OverlayPanel{Title: fmt.Sprintf("%s cell %s (%s, %s)", similarity.NormalizeClass(c.Class), c.ID, c.Area, c.Cre)}
 	for t := first; t < last; t++ {
 		pn.Times = append(pn.Times, times[t]-times[first])
 		pn.DFF = append(pn.DFF, trace[t])
@@ -443,14 +443,14 @@ func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels, boot compare
 			signal[i] = v
 		}
 		pn.Signals = append(pn.Signals, plots.KDESeries{Label: k.Label() + " kernel response", Values: signal})
-		r, err := compare.Pearson(signal, pn.DFF)
+		r, err := similarity.Pearson(signal, pn.DFF)
 		if err != nil {
 			r = math.NaN()
 		}
 		pn.Correlations = append(pn.Correlations, r)
-		est, err := compare.BlockBootstrapPearson(signal, pn.DFF, overlayBlock(pn.Times), boot)
+		est, err := similarity.BlockBootstrapPearson(signal, pn.DFF, overlayBlock(pn.Times), boot)
 		if err != nil {
-			est = compare.Estimate{Mean: r, Low: math.NaN(), High: math.NaN()}
+			est = similarity.Estimate{Mean: r, Low: math.NaN(), High: math.NaN()}
 		}
 		pn.CorrelationIntervals = append(pn.CorrelationIntervals, est)
 	}
@@ -459,8 +459,8 @@ func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels, boot compare
 
 // bootstrap returns the bootstrap options of the figures' intervals: the results table's
 // resamples, level and seed.
-func (r *Result) bootstrap() compare.BootstrapOptions {
-	o := compare.DefaultBootstrapOptions()
+func (r *Result) bootstrap() similarity.BootstrapOptions {
+	o := similarity.DefaultBootstrapOptions()
 	if r.Table != nil {
 		o.Resamples, o.Level, o.Seed = r.Table.Resamples, r.Table.Level, r.Table.BootstrapSeed
 	}

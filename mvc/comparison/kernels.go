@@ -12,9 +12,9 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/pkg/errors"
 
-	"github.com/mice2machines/mice2machines/mvc/compare"
 	"github.com/mice2machines/mice2machines/mvc/embed"
 	"github.com/mice2machines/mice2machines/mvc/represent"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 	"github.com/mice2machines/mice2machines/mvc/train"
 	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
@@ -43,12 +43,12 @@ type Kernels struct {
 	Shape [4]int
 	// All are the out x in maps (represent.KernelMaps order), Selected those chosen by
 	// [Kernels.Select]; Note records the selection.
-	All, Selected []compare.Map
+	All, Selected []similarity.Map
 	Note          string
 }
 
 // Label is "name" or "name+NeuRN".
-func (k *Kernels) Label() string { return compare.Model{Name: k.Name, NeuRN: k.NeuRN}.Label() }
+func (k *Kernels) Label() string { return similarity.Model{Name: k.Name, NeuRN: k.NeuRN}.Label() }
 
 // RunName is the directory name the reproduce step train_cifar27 gives a CIFAR-27 run.
 func RunName(model string, neurn bool, profile string) string {
@@ -97,7 +97,7 @@ func LoadKernels(name string, neurn bool, p Profile, opts Options) (*Kernels, er
 	if err != nil {
 		return nil, errors.Wrapf(err, "comparison: kernels of %s", k.Label())
 	}
-	k.All, err = compare.MapsFromFloat32(maps, in*out, kh, kw)
+	k.All, err = similarity.MapsFromFloat32(maps, in*out, kh, kw)
 	if err != nil {
 		return nil, errors.Wrapf(err, "comparison: kernels of %s", k.Label())
 	}

@@ -6,7 +6,7 @@
 // stand-ins of the domain-generalization experiments (Table 1). Formats register themselves
 // by name ([RegisterFormat], [ReadFormat]); writers of each format make test fixtures, and
 // [ExportNPY] hands datasets to NumPy users. It sits at the start of the project's data flow
-// (data -> zoo/train -> represent -> embed -> compare -> plots).
+// (data -> zoo/train -> represent -> embed -> similarity -> plots).
 package data
 
 import (

@@ -3,7 +3,7 @@
 // representations"): a UMAP embedding of the representations (n_neighbors 15, min_dist 0.1,
 // euclidean), k-means with k = 10 on the embedding, and the 50 members nearest each cluster's
 // centroid, giving 500 excitatory plus 500 inhibitory neural representations and 500 kernels
-// per DNN model for the comparisons of package compare (Figures 2 and 3).
+// per DNN model for the comparisons of package similarity (Figures 2 and 3).
 //
 // [UMAP] is a Go implementation of the reference algorithm of umap-learn (lmcinnes/umap;
 // McInnes, Healy and Melville 2018, arXiv:1802.03426): exact nearest neighbours below 4,096

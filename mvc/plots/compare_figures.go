@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/mice2machines/mice2machines/mvc/compare"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
 
 // compareColors are the colours of the comparison figures' series (Okabe-Ito, colour-blind safe).
@@ -34,13 +34,13 @@ func smallFonts(p *plot.Plot) {
 	p.Legend.TextStyle.Font.Size = 6.5
 }
 
-// RMSENeuRNVsBase builds Figure 2A of the paper from a results table ([compare.Aggregate]): one
+// RMSENeuRNVsBase builds Figure 2A of the paper from a results table ([similarity.Aggregate]): one
 // point per architecture present with and without NeuRN and per Cre line (genotype), x = the
 // mean RMSE (Eq. 1) of the model without NeuRN, y = with NeuRN, each with its bootstrap
 // confidence interval as error bars, and the diagonal y = x (points below it favour NeuRN). The
 // legend gives each Cre line's class and the Holm-adjusted paired permutation p-value of the
 // NeuRN - base difference pooled over architectures (the table's comparisons).
-func RMSENeuRNVsBase(t *compare.Table, caption string) (*Figure, error) {
+func RMSENeuRNVsBase(t *similarity.Table, caption string) (*Figure, error) {
 	if t == nil {
 		return nil, errors.New("fig2a: no results table")
 	}
@@ -50,9 +50,9 @@ func RMSENeuRNVsBase(t *compare.Table, caption string) (*Figure, error) {
 	p.Y.Label.Text = "mean RMSE with NeuRN"
 	smallFonts(p)
 	lo, hi := math.Inf(1), math.Inf(-1)
-	var cres []compare.Group
+	var cres []similarity.Group
 	for _, r := range t.Rows {
-		if r.Level == compare.LevelCre && !r.NeuRN && !slices.Contains(cres, r.Group) {
+		if r.Level == similarity.LevelCre && !r.NeuRN && !slices.Contains(cres, r.Group) {
 			cres = append(cres, r.Group)
 		}
 	}
@@ -104,7 +104,7 @@ func RMSENeuRNVsBase(t *compare.Table, caption string) (*Figure, error) {
 		xb.Color, yb.Color = col, col
 		p.Add(xb, yb, s)
 		label := fmt.Sprintf("%s (%s)", g.Cre, g.Class)
-		if c, ok := t.Comparison(compare.All, g); ok {
+		if c, ok := t.Comparison(similarity.All, g); ok {
 			label += fmt.Sprintf(", p_Holm=%.3g", c.PHolm)
 		}
 		p.Legend.Add(label, s)
@@ -156,20 +156,20 @@ func (n nameTicks) Ticks(lo, hi float64) []plot.Tick {
 // without NeuRN), columns the visual areas then the Cre lines (the table's "area" and "cre"
 // levels), colour the mean RMSE (Eq. 1; darker = more similar), and each cell is annotated with
 // the mean and its bootstrap confidence interval. Missing groups are left grey.
-func RMSEHeatmap(t *compare.Table, caption string) (*Figure, error) {
+func RMSEHeatmap(t *similarity.Table, caption string) (*Figure, error) {
 	if t == nil {
 		return nil, errors.New("fig2b: no results table")
 	}
 	var models []string
 	var neurn []bool
-	var cols []compare.Group
+	var cols []similarity.Group
 	for _, r := range t.Rows {
-		label := compare.Model{Name: r.Model, NeuRN: r.NeuRN}.Label()
+		label := similarity.Model{Name: r.Model, NeuRN: r.NeuRN}.Label()
 		if !slices.Contains(models, label) {
 			models = append(models, label)
 			neurn = append(neurn, r.NeuRN)
 		}
-		if (r.Level == compare.LevelArea || r.Level == compare.LevelCre) && !slices.Contains(cols, r.Group) {
+		if (r.Level == similarity.LevelArea || r.Level == similarity.LevelCre) && !slices.Contains(cols, r.Group) {
 			cols = append(cols, r.Group)
 		}
 	}
@@ -213,7 +213,7 @@ func RMSEHeatmap(t *compare.Table, caption string) (*Figure, error) {
 	}
 	var colNames []string
 	for _, g := range cols {
-		if g.Level == compare.LevelArea {
+		if g.Level == similarity.LevelArea {
 			colNames = append(colNames, g.Area)
 		} else {
 			colNames = append(colNames, g.Cre+" ("+g.Class+")")
@@ -249,14 +249,14 @@ type KDEPanel struct {
 	Cell     KDESeries
 	Features []KDESeries
 	// IoUIntervals, when set, hold one estimate per feature series (e.g.
-	// [compare.BootstrapKDEIoU]); the legend then gives each IoU with its interval.
-	IoUIntervals []compare.Estimate
+	// [similarity.BootstrapKDEIoU]); the legend then gives each IoU with its interval.
+	IoUIntervals []similarity.Estimate
 }
 
-// KDEFigure builds Figure 3 of the paper: in each panel, Gaussian KDEs ([compare.NewKDE],
+// KDEFigure builds Figure 3 of the paper: in each panel, Gaussian KDEs ([similarity.NewKDE],
 // Scott's bandwidth as scipy.stats.gaussian_kde) of a cell's values (black) and of each feature
 // series, all on one grid spanning every sample +- 3 bandwidths; each feature's legend entry
-// gives its KDE-IoU with the cell ([compare.KDEOverlap], Eq. 5, on [compare.GridPoints] points).
+// gives its KDE-IoU with the cell ([similarity.KDEOverlap], Eq. 5, on [similarity.GridPoints] points).
 func KDEFigure(panels []KDEPanel, cols int, title, caption string) (*Figure, error) {
 	return panelFigure("fig3", title, caption, len(panels), cols, 3.4*vg.Inch, 2.6*vg.Inch, func(i int) (*plot.Plot, error) {
 		p, err := kdePlot(panels[i])
@@ -266,20 +266,20 @@ func KDEFigure(panels []KDEPanel, cols int, title, caption string) (*Figure, err
 
 func kdePlot(pn KDEPanel) (*plot.Plot, error) {
 	all := append([]KDESeries{pn.Cell}, pn.Features...)
-	kdes := make([]*compare.KDE, len(all))
+	kdes := make([]*similarity.KDE, len(all))
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, s := range all {
-		k, err := compare.NewKDE(s.Values)
+		k, err := similarity.NewKDE(s.Values)
 		if err != nil {
 			return nil, errors.Wrapf(err, "series %q", s.Label)
 		}
 		kdes[i] = k
 		for _, v := range s.Values {
-			lo = min(lo, v-compare.GridBandwidths*k.Bandwidth)
-			hi = max(hi, v+compare.GridBandwidths*k.Bandwidth)
+			lo = min(lo, v-similarity.GridBandwidths*k.Bandwidth)
+			hi = max(hi, v+similarity.GridBandwidths*k.Bandwidth)
 		}
 	}
-	grid := make([]float64, compare.GridPoints)
+	grid := make([]float64, similarity.GridPoints)
 	for i := range grid {
 		grid[i] = lo + (hi-lo)*float64(i)/float64(len(grid)-1)
 	}
@@ -300,7 +300,7 @@ func kdePlot(pn KDEPanel) (*plot.Plot, error) {
 		} else {
 			l.Color = compareColors[(i-1)%len(compareColors)]
 			l.Width = 1.2
-			ov, err := compare.KDEOverlap(pn.Cell.Values, s.Values, compare.GridPoints)
+			ov, err := similarity.KDEOverlap(pn.Cell.Values, s.Values, similarity.GridPoints)
 			if err != nil {
 				return nil, errors.Wrapf(err, "series %q", s.Label)
 			}
@@ -327,9 +327,9 @@ type OverlayPanel struct {
 	Signals []KDESeries
 	// Correlations, when set, are the Pearson correlations of each signal with the dF/F, shown
 	// in the legend; CorrelationIntervals, when set, their intervals (e.g.
-	// [compare.BlockBootstrapPearson]).
+	// [similarity.BlockBootstrapPearson]).
 	Correlations         []float64
-	CorrelationIntervals []compare.Estimate
+	CorrelationIntervals []similarity.Estimate
 }
 
 // zscore returns (v - mean) / sd (sd 0: v - mean).

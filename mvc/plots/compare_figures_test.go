@@ -4,21 +4,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mice2machines/mice2machines/mvc/compare"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
 
 // compareTable builds a two-model table by hand: one Cre line, one area.
-func compareTable() *compare.Table {
-	cre := compare.Group{Level: compare.LevelCre, Area: compare.All, Cre: "Cux2", Class: compare.Excitatory}
-	area := compare.Group{Level: compare.LevelArea, Area: "VISal", Cre: compare.All, Class: compare.All}
-	t := &compare.Table{Level: 0.95, Resamples: 10, Permutations: 10}
+func compareTable() *similarity.Table {
+	cre := similarity.Group{Level: similarity.LevelCre, Area: similarity.All, Cre: "Cux2", Class: similarity.Excitatory}
+	area := similarity.Group{Level: similarity.LevelArea, Area: "VISal", Cre: similarity.All, Class: similarity.All}
+	t := &similarity.Table{Level: 0.95, Resamples: 10, Permutations: 10}
 	for _, neurn := range []bool{false, true} {
-		for _, g := range []compare.Group{cre, area} {
-			t.Rows = append(t.Rows, compare.Row{Model: "digitnet", NeuRN: neurn, Group: g, NCells: 3, NKernels: 4,
+		for _, g := range []similarity.Group{cre, area} {
+			t.Rows = append(t.Rows, similarity.Row{Model: "digitnet", NeuRN: neurn, Group: g, NCells: 3, NKernels: 4,
 				MeanRMSE: 0.4, CILow: 0.35, CIHigh: 0.45})
 		}
 	}
-	t.Comparisons = append(t.Comparisons, compare.Comparison{Architecture: compare.All, Group: cre, P: 0.5, PHolm: 0.5})
+	t.Comparisons = append(t.Comparisons, similarity.Comparison{Architecture: similarity.All, Group: cre, P: 0.5, PHolm: 0.5})
 	return t
 }
 
@@ -35,7 +35,7 @@ func TestCompareFigures(t *testing.T) {
 		t.Errorf("fig2b render: %v", err)
 	}
 	// A table without NeuRN variants has nothing for Fig. 2A.
-	base := &compare.Table{Rows: tab.Rows[:2]}
+	base := &similarity.Table{Rows: tab.Rows[:2]}
 	if _, err := RMSENeuRNVsBase(base, "c"); err == nil || !strings.Contains(err.Error(), "with and without NeuRN") {
 		t.Errorf("fig2a without NeuRN rows: %v", err)
 	}

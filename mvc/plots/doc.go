@@ -1,7 +1,7 @@
 // Package plots builds the figures and tables of "Mice to Machines: Neural Representations from
 // Visual Cortex for Domain Generalization" (Qazi, Jalil, Iqbal) from the results of the other
 // packages, with gonum.org/v1/plot. It sits at the end of the project's data flow
-// (data -> zoo/train -> represent -> embed -> compare -> plots) and writes into figures/, where
+// (data -> zoo/train -> represent -> embed -> similarity -> plots) and writes into figures/, where
 // figures/README.md records each figure's provenance.
 //
 // A [Figure] is something that draws itself on a gonum/plot canvas (a [*plot.Plot], an

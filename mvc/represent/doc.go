@@ -19,6 +19,6 @@
 // The peak dF/F of a cell is the largest value of T: the largest trial-averaged dF/F any image
 // evokes within tau frames of its onset.
 //
-// In the project's data flow (data -> zoo/train -> represent -> embed -> compare -> plots) this
+// In the project's data flow (data -> zoo/train -> represent -> embed -> similarity -> plots) this
 // package turns package allen's traces and a model's weights into the maps the comparisons use.
 package represent

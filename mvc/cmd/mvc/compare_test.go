@@ -8,8 +8,8 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/allen"
-	"github.com/mice2machines/mice2machines/mvc/compare"
 	"github.com/mice2machines/mice2machines/mvc/comparison"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
 
 func TestCompareBadInput(t *testing.T) {
@@ -32,7 +32,7 @@ func TestReproduceCompare(t *testing.T) {
 	t.Setenv(allen.CacheEnvVar, t.TempDir())
 	t.Setenv(mvc.DataEnvVar, "")
 	dir := t.TempDir()
-	steps := []string{compare.DefaultTableName}
+	steps := []string{similarity.DefaultTableName}
 	steps = append(steps, comparison.FigureNames...)
 	code, stdout, stderr := runMVC("reproduce", "--profile", "smoke", "--out", dir, "--only", strings.Join(steps, ","))
 	if code != 0 {
@@ -52,7 +52,7 @@ func TestReproduceCompare(t *testing.T) {
 			t.Errorf("caption of %s does not name its data and untrained kernels", name)
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, compare.DefaultTableName+".json"))
+	raw, err := os.ReadFile(filepath.Join(dir, similarity.DefaultTableName+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestReproduceCompare(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("mvc compare: exit %d: %s", code, stderr)
 	}
-	raw2, err := os.ReadFile(filepath.Join(out2, compare.DefaultTableName+".json"))
+	raw2, err := os.ReadFile(filepath.Join(out2, similarity.DefaultTableName+".json"))
 	if err != nil || string(raw2) != string(raw) {
 		t.Errorf("mvc compare's table differs from reproduce's (err %v)", err)
 	}

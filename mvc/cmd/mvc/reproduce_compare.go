@@ -5,12 +5,12 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/mice2machines/mice2machines/mvc/compare"
 	"github.com/mice2machines/mice2machines/mvc/comparison"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
 
 func init() {
-	registerStep(50, compare.DefaultTableName,
+	registerStep(50, similarity.DefaultTableName,
 		"the comparison's results table: mean RMSE per model x area x Cre line x class, bootstrap CIs, NeuRN vs base tests (simulated cortex)",
 		reproduceCompareTable)
 	for i, name := range comparison.FigureNames {
@@ -67,7 +67,7 @@ func reproduceCompareTable(c *reproduceContext) error {
 	if err != nil {
 		return err
 	}
-	paths, err := res.Table.Save(c.Out, compare.DefaultTableName)
+	paths, err := res.Table.Save(c.Out, similarity.DefaultTableName)
 	c.Wrote(paths...)
 	return err
 }

@@ -1,22 +1,22 @@
-package compare_test
+package similarity_test
 
 import (
 	"fmt"
 
-	"github.com/mice2machines/mice2machines/mvc/compare"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
 
 // Eq. 1: the 4x4 neural map is averaged down to the kernel's 2x2, both are min-max scaled, and
 // their root mean squared difference taken.
 func ExampleRMSE() {
-	kernel := compare.Map{Height: 2, Width: 2, Values: []float64{0, 1, 2, 3}}
-	neural := compare.Map{Height: 4, Width: 4, Values: []float64{
+	kernel := similarity.Map{Height: 2, Width: 2, Values: []float64{0, 1, 2, 3}}
+	neural := similarity.Map{Height: 4, Width: 4, Values: []float64{
 		2, 4, 1, 1,
 		3, 3, 0, 2,
 		2, 2, 0, 0,
 		1, 3, 0, 0,
 	}}
-	rmse, err := compare.RMSE(kernel, neural)
+	rmse, err := similarity.RMSE(kernel, neural)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -29,12 +29,12 @@ func ExampleRMSE() {
 func ExampleKDEIoU() {
 	cells := []float64{0.1, 0.4, 0.35, 0.8, 0.55, 0.2, 0.9, 0.05}
 	kernels := []float64{0.3, 0.6, 0.65, 0.7, 0.95, 0.5, 0.45}
-	iou, err := compare.KDEIoU(cells, kernels)
+	iou, err := similarity.KDEIoU(cells, kernels)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	same, _ := compare.KDEIoU(cells, cells)
+	same, _ := similarity.KDEIoU(cells, cells)
 	fmt.Printf("IoU = %.4f, with itself %.4f\n", iou, same)
 	// Output: IoU = 0.5220, with itself 1.0000
 }
@@ -47,7 +47,7 @@ func ExampleLinearCKA() {
 	for i, r := range x {
 		y[i] = []float64{-3 * r[1], 3 * r[0]}
 	}
-	cka, err := compare.LinearCKA(x, y)
+	cka, err := similarity.LinearCKA(x, y)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -61,7 +61,7 @@ func ExampleLinearCKA() {
 func ExampleRSA() {
 	x := [][]float64{{1, 2, 0.5}, {0.3, -1, 2}, {2.5, 0, 1}, {-0.5, 1.5, 0.2}, {1.1, 0.7, -2}}
 	y := [][]float64{{0.2, 1, 3, -1}, {1.5, 0.1, 0, 2}, {0.9, 2.2, -0.4, 0.3}, {-1.2, 0.5, 1.1, 0.8}, {0, -0.7, 2.4, 1.6}}
-	r, err := compare.RSA(x, y)
+	r, err := similarity.RSA(x, y)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -74,7 +74,7 @@ func ExampleRSA() {
 func ExamplePairedPermutationTest() {
 	neurn := []float64{0.30, 0.28, 0.35}
 	base := []float64{0.31, 0.30, 0.38}
-	res, err := compare.PairedPermutationTest(neurn, base, compare.DefaultPermutationOptions())
+	res, err := similarity.PairedPermutationTest(neurn, base, similarity.DefaultPermutationOptions())
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -85,7 +85,7 @@ func ExamplePairedPermutationTest() {
 
 func ExampleBootstrapMean() {
 	values := []float64{0.31, 0.29, 0.35, 0.33, 0.30, 0.36, 0.28, 0.34}
-	est, err := compare.BootstrapMean(values, compare.DefaultBootstrapOptions())
+	est, err := similarity.BootstrapMean(values, similarity.DefaultBootstrapOptions())
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -96,31 +96,31 @@ func ExampleBootstrapMean() {
 
 // Aggregate compares cells with models and groups the results as Fig. 2A and 2B do.
 func ExampleAggregate() {
-	mk := func(v ...float64) compare.Map { return compare.Map{Height: 2, Width: 2, Values: v} }
-	in := compare.Input{
+	mk := func(v ...float64) similarity.Map { return similarity.Map{Height: 2, Width: 2, Values: v} }
+	in := similarity.Input{
 		Provenance: "example",
-		Cells: []compare.Cell{
+		Cells: []similarity.Cell{
 			{ID: "1", Area: "VISp", Cre: "Cux2", Map: mk(0, 1, 2, 4)},
 			{ID: "2", Area: "VISp", Cre: "Cux2", Map: mk(0, 2, 1, 4)},
 			{ID: "3", Area: "VISal", Cre: "Sst", Map: mk(4, 1, 2, 0)},
 		},
-		Models: []compare.Model{
-			{Name: "net", Kernels: []compare.Map{mk(1, 0, 0, 1), mk(0, 1, 1, 0)}},
-			{Name: "net", NeuRN: true, Kernels: []compare.Map{mk(0, 1, 2, 3), mk(0, 2, 1, 3)}},
+		Models: []similarity.Model{
+			{Name: "net", Kernels: []similarity.Map{mk(1, 0, 0, 1), mk(0, 1, 1, 0)}},
+			{Name: "net", NeuRN: true, Kernels: []similarity.Map{mk(0, 1, 2, 3), mk(0, 2, 1, 3)}},
 		},
 	}
-	table, err := compare.Aggregate(in, compare.DefaultOptions())
+	table, err := similarity.Aggregate(in, similarity.DefaultOptions())
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	for _, r := range table.Rows {
-		if r.Level == compare.LevelCre {
-			label := compare.Model{Name: r.Model, NeuRN: r.NeuRN}.Label()
+		if r.Level == similarity.LevelCre {
+			label := similarity.Model{Name: r.Model, NeuRN: r.NeuRN}.Label()
 			fmt.Printf("%-9s %-4s %s n=%d RMSE %.3f [%.3f, %.3f]\n", label, r.Cre, r.Class, r.NCells, r.MeanRMSE, r.CILow, r.CIHigh)
 		}
 	}
-	c, _ := table.Comparison("net", compare.Group{Level: compare.LevelAll, Area: compare.All, Cre: compare.All, Class: compare.All})
+	c, _ := table.Comparison("net", similarity.Group{Level: similarity.LevelAll, Area: similarity.All, Cre: similarity.All, Class: similarity.All})
 	fmt.Printf("NeuRN - base: %.3f, p = %.3f\n", c.MeanDiff, c.P)
 	// Output:
 	// net       Cux2 E n=2 RMSE 0.623 [0.573, 0.673]

@@ -1,8 +1,8 @@
-// Package compare measures how similar DNN feature representations (kernel maps) are to neural
+// Package similarity measures how similar DNN feature representations (kernel maps) are to neural
 // representations of mouse visual cortex cells, as in "Mice to Machines: Neural Representations
 // from Visual Cortex for Domain Generalization" (Qazi, Jalil, Iqbal), and adds the statistics the
 // paper lacks. It sits after mvc/represent and mvc/embed in the project's data flow
-// (data -> zoo/train -> represent -> embed -> compare -> plots).
+// (data -> zoo/train -> represent -> embed -> similarity -> plots).
 //
 // Metrics:
 //
@@ -31,4 +31,4 @@
 // p-values. [Table.Save] writes it atomically as CSV and JSON with its provenance.
 // [CellsFromResult] and [MapsFromFloat32] turn mvc/represent's neural representations and
 // kernel maps into this input.
-package compare
+package similarity

@@ -1,4 +1,4 @@
-package compare
+package similarity
 
 import (
 	"math"
@@ -88,7 +88,7 @@ func minMaxScaleInto(values, dst []float64) {
 func prepare(m Map, height, width int) []float64 {
 	buf, err := data.ResizeArea(m.Values, m.Height, m.Width, height, width)
 	if err != nil {
-		panic("compare: resizing a validated map failed: " + err.Error())
+		panic("similarity: resizing a validated map failed: " + err.Error())
 	}
 	minMaxScaleInto(buf, buf)
 	return buf
