@@ -3,6 +3,7 @@ package zoo
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -295,5 +296,14 @@ func TestDigitNetTrainingLowersLoss(t *testing.T) {
 	}
 	if !(last < 0.8*first) {
 		t.Errorf("batch loss went from %g to %g after 5 Adam steps, want a clear decrease", first, last)
+	}
+}
+
+// TestNameConstants checks that the exported names are exactly the registry's.
+func TestNameConstants(t *testing.T) {
+	consts := []string{AlexNet, DenseNet121, DigitNet, EfficientNetB0, InceptionV3, MobileNetV2, NASNetMobile,
+		ResNet18, ResNet50V2, ShuffleNetV2, VGG19, ViT, Xception}
+	if got := Names(); !slices.Equal(got, consts) {
+		t.Errorf("Names() = %v, the constants %v", got, consts)
 	}
 }
