@@ -54,7 +54,7 @@ func Resize(m Map, height, width int) (Map, error) {
 }
 
 // MinMaxScale returns values scaled linearly to [0,1]: (v - min) / (max - min). A constant
-// input (max == min) becomes all 0.5, as DESIGN.md's RMSE spec says. The input is not changed.
+// input (max == min, to 12 significant digits) becomes all 0.5. The input is not changed.
 func MinMaxScale(values []float64) []float64 {
 	out := make([]float64, len(values))
 	minMaxScaleInto(values, out)
@@ -69,7 +69,9 @@ func minMaxScaleInto(values, dst []float64) {
 	for _, v := range values[1:] {
 		lo, hi = min(lo, v), max(hi, v)
 	}
-	if hi == lo {
+	// A constant map stays constant up to rounding when resized (area weights sum to 1 only
+	// within a few ulps): spreading that rounding over [0, 1] would turn it into noise.
+	if hi-lo <= 1e-12*max(math.Abs(hi), math.Abs(lo)) {
 		for i := range dst {
 			dst[i] = 0.5
 		}
