@@ -9,7 +9,7 @@ import (
 // Compare three 3x3 kernels with three neural maps of another size in one call.
 func ExampleCompareSets() {
 	kernels := []similarity.Map{
-		{Height: 3, Width: 3, Values: []float64{0, 1, 0, 1, 2, 1, 0, 1, 0}},   // centre on
+		{Height: 3, Width: 3, Values: []float64{0, 1, 0, 1, 2, 1, 0, 1, 0}},    // centre on
 		{Height: 3, Width: 3, Values: []float64{-1, 0, 1, -2, 0, 2, -1, 0, 1}}, // vertical edge
 		{Height: 3, Width: 3, Values: []float64{2, 1, 0, 1, 0, -1, 0, -1, -2}}, // diagonal ramp
 	}

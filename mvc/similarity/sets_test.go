@@ -58,9 +58,9 @@ func TestCompareSets(t *testing.T) {
 	}
 
 	for name, c := range map[string][2][]Map{
-		"empty":        {nil, cells},
-		"mixed sizes":  {{kernels[0], noiseMap(rng, 5, 5)}, cells},
-		"invalid map":  {kernels, {{Height: 2, Width: 2, Values: []float64{1, 2, math.NaN(), 4}}}},
+		"empty":       {nil, cells},
+		"mixed sizes": {{kernels[0], noiseMap(rng, 5, 5)}, cells},
+		"invalid map": {kernels, {{Height: 2, Width: 2, Values: []float64{1, 2, math.NaN(), 4}}}},
 	} {
 		if _, err := CompareSets(c[0], c[1]); err == nil {
 			t.Errorf("%s: no error", name)
@@ -76,6 +76,7 @@ func TestCompareSets(t *testing.T) {
 			flat.RSA, flat.CKA, len(flat.Undefined), flat.MeanRMSE)
 	}
 }
+
 // TestRMSEConstantResized checks that a constant map resized to another grid still counts as
 // constant (0.5 after scaling), rather than its rounding errors being stretched to [0, 1].
 func TestRMSEConstantResized(t *testing.T) {
