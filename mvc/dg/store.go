@@ -132,6 +132,15 @@ func (s Store) Save(r *RunResult) error {
 	})
 }
 
+// removeStaleTemps removes the temporary files that a killed write of spec's result left (see
+// mvc.WriteFileAtomic); the caller holds the run's claim, so no live process writes them.
+func (s Store) removeStaleTemps(spec RunSpec) {
+	matches, _ := filepath.Glob(filepath.Join(s.Dir, "."+spec.ID()+".json.tmp-*"))
+	for _, m := range matches {
+		_ = os.Remove(m)
+	}
+}
+
 // All returns every result in the store, sorted by ID.
 func (s Store) All() ([]*RunResult, error) {
 	entries, err := os.ReadDir(s.Dir)

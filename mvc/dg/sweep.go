@@ -15,6 +15,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/claim"
 	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
@@ -104,21 +105,34 @@ type Sweep struct {
 	// command line's way to report each file written); with Jobs > 1 from several goroutines at
 	// once.
 	AfterRun func(r *RunResult, path string) error
+	// Lease is the lease of the claims by which sweeps that share a Store and WorkDir (other
+	// processes, on this machine or on others sharing the folders) divide the runs: each run
+	// is trained by the process that claims it (<WorkDir>/<id>.claim), a run claimed by another
+	// is skipped and looked at again at the end, and a claim whose owner died is taken over
+	// (at once on this machine, after the lease elsewhere) and its run resumed from its
+	// checkpoint. Default claim.DefaultLease.
+	Lease time.Duration
+	// Poll is how often runs claimed by other processes are looked at again (default: a tenth
+	// of the lease, at most 5 s).
+	Poll time.Duration
 }
 
 // Outcome summarises a sweep.
 type Outcome struct {
 	// Results are the results of the specs, in order (stored or new).
 	Results []*RunResult
-	// Skipped counts runs found finished in the store, Trained those run now.
-	Skipped, Trained int
+	// Skipped counts runs found finished in the store, Trained those run now, ByOthers those
+	// that other processes sharing the store finished while this one ran.
+	Skipped, Trained, ByOthers int
 	// Seconds is the sweep's wall time.
 	Seconds float64
 }
 
 // Run runs every spec that the store does not hold yet, starting them in order, [Sweep.Jobs] at
 // a time. It stops at the first error (or when ctx is cancelled; each run in flight keeps its
-// checkpoint and resumes next time).
+// checkpoint and resumes next time). Any number of processes may run the same sweep on the same
+// Store and WorkDir at once: each run is trained once (see [Sweep.Lease]), and each process
+// returns when every run is done, with the same results as a single process.
 func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
 	if s.Backend == nil || s.Factory == nil {
 		return nil, errors.New("dg: Sweep needs a Backend and a Factory")
@@ -162,9 +176,24 @@ func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
 	s.logf("dg: %d runs: %d finished before (in %s), %d to train%s\n", len(specs), out.Skipped, s.Store.Dir, len(todo), inFlight)
 	var mu sync.Mutex // guards out, finished and the log
 	finished := 0
-	err := mvc.RunJobs(ctx, len(todo), jobs, func(ctx context.Context, _, n int) error {
+	workers := &claim.Workers{
+		Dir: s.WorkDir, Lease: s.Lease, Jobs: jobs, Poll: s.Poll,
+		Name: func(n int) string { return specs[todo[n]].ID() },
+		Done: func(n int) (bool, error) {
+			r, err := s.Store.Load(specs[todo[n]])
+			return r != nil, err
+		},
+		Waiting: func(n int, holder claim.Owner) {
+			mu.Lock()
+			defer mu.Unlock()
+			s.logf("  run %d/%d %s is being trained by %s: later\n", n+1, len(todo), specs[todo[n]].Label(), holder)
+		},
+	}
+	workers.Work = func(ctx context.Context, n int) error {
 		i := todo[n]
 		spec := specs[i]
+		// Temporary files of a result write that was killed: only the claim's holder writes it.
+		s.Store.removeStaleTemps(spec)
 		mu.Lock()
 		eta := "?"
 		if finished > 0 {
@@ -189,9 +218,26 @@ func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
 			s.logf("  %s\n", summaryLine(r))
 		}
 		return nil
-	})
-	if err != nil {
+	}
+	if err := workers.Run(ctx, len(todo)); err != nil {
 		return out, err
+	}
+	for _, i := range todo {
+		if out.Results[i] != nil {
+			continue
+		}
+		r, err := s.Store.Load(specs[i])
+		if err != nil {
+			return out, err
+		}
+		if r == nil {
+			return out, errors.Errorf("dg: run %s has no result after the sweep", specs[i].Label())
+		}
+		out.Results[i] = r
+		out.ByOthers++
+	}
+	if out.ByOthers > 0 {
+		s.logf("dg: %d of the runs were trained by other processes sharing %s\n", out.ByOthers, s.Store.Dir)
 	}
 	if len(todo) > 0 {
 		s.logf("%s %d/%d runs done in %s\n", bar(len(specs), len(specs)), len(specs), len(specs), fmtDuration(time.Since(start)))

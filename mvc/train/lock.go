@@ -45,7 +45,7 @@ func (e *BusyError) Error() string {
 			who += " on host " + e.Host
 		}
 	}
-	return fmt.Sprintf("run directory %s is in use by %s (wait for it to finish, or ask to wait for it)", e.Dir, who)
+	return fmt.Sprintf("run directory %s is in use by %s", e.Dir, who)
 }
 
 // Is makes errors.Is(err, ErrBusy) true.

@@ -19,6 +19,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/claim"
 	"github.com/mice2machines/mice2machines/mvc/dg"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
@@ -45,6 +46,7 @@ func init() {
 }
 
 func dgWorkerMain(args []string) int {
+	startWorker()
 	return workerExit("dg", runDG(args, os.Stdout, os.Stderr))
 }
 
@@ -57,6 +59,7 @@ type dgOptions struct {
 	seeds, restarts, jobs  int
 	supervise, quiet, keep bool
 	tablesOnly, verbose    bool
+	lease                  time.Duration
 }
 
 func runDG(args []string, stdout, stderr io.Writer) error {
@@ -73,7 +76,12 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 			"finished runs and resumes an interrupted one from its checkpoint in <out>/runs/dg/. The\n"+
 			"tables hold the profile's seeds and every later seed the store holds for the same settings\n"+
 			"(runs a --seeds N sweep left). S is SVHN when its files are found, else SYN (the tables say\n"+
-			"so). The sweep runs in a child process restarted when it dies or stalls.\n\nProfiles:\n"+dgProfileHelp(), stderr)
+			"so). The sweep runs in a child process restarted when it dies or stalls.\n\n"+
+			"Several \"mvc dg\" processes with the same flags may run at once, on this machine or on\n"+
+			"machines sharing --out: each run is trained by the one that claims it (a claim file beside\n"+
+			"its checkpoint, renewed while it trains); runs claimed by others are skipped and looked at\n"+
+			"again at the end, a claim whose process died is taken over (at once on the same machine,\n"+
+			"after --lease elsewhere) and its run resumed. Each process exits when every run is done.\n\nProfiles:\n"+dgProfileHelp(), stderr)
 	var o dgOptions
 	var experiments, models string
 	fs.StringVar(&o.profile, "profile", "quick", "smoke, quick or paper")
@@ -92,6 +100,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.restarts, "restarts", 5, "how many times the supervisor restarts a failed sweep process")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&o.verbose, "verbose", false, "also show each run's per-epoch progress")
+	fs.DurationVar(&o.lease, "lease", claim.DefaultLease, "lease of a run's claim: how long after its process stopped renewing it (a machine died) another process may take the run over")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -129,6 +138,9 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	if o.seeds < 0 || o.restarts < 0 || o.jobs < 0 {
 		return badInput("--seeds, --restarts and --jobs must be >= 0")
 	}
+	if o.lease < time.Second {
+		return badInput("--lease must be at least 1s, got %s", o.lease)
+	}
 	if o.onnx != "" {
 		abs, err := filepath.Abs(o.onnx)
 		if err != nil {
@@ -161,7 +173,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	for _, e := range o.experiments {
 		j := dgJob{
 			experiment: e, profile: o.profile, out: o.out, models: o.models, seeds: o.seeds, jobs: o.jobs, onnx: o.onnx, freshInit: freshInit, variants: o.variants,
-			tablesOnly: o.tablesOnly, keep: o.keep, log: log, trainProgress: progress,
+			tablesOnly: o.tablesOnly, keep: o.keep, log: log, trainProgress: progress, lease: o.lease,
 		}
 		if os.Getenv(dgWorkerEnvVar) == "1" {
 			j.watchdog, j.heartbeat = &train.Watchdog{}, train.HeartbeatFromEnv()
@@ -253,6 +265,8 @@ type dgJob struct {
 	variants                      []string
 	log, trainProgress, heartbeat io.Writer
 	watchdog                      *train.Watchdog
+	// lease is the lease of the runs' claims (0: claim.DefaultLease).
+	lease time.Duration
 }
 
 // dgFactory builds the sweep's models by the implementation their spec names (ModelSpec.Impl):
@@ -439,7 +453,7 @@ func (j dgJob) run(ctx context.Context, backend compute.Backend) ([]string, erro
 			Backend: backend, Factory: dgFactory(j.onnx), Data: dg.NewDomains(), Store: store,
 			WorkDir: filepath.Join(j.out, dgWorkDir, name), InitRoot: j.out, KeepCheckpoints: j.keep,
 			Profile: j.profile, Log: j.log, TrainProgress: j.trainProgress, Watchdog: j.watchdog, Heartbeat: j.heartbeat,
-			BackendName: mvc.ChooseBackend().Config, Jobs: cmp.Or(j.jobs, mvc.DefaultJobs()),
+			BackendName: mvc.ChooseBackend().Config, Jobs: cmp.Or(j.jobs, mvc.DefaultJobs()), Lease: j.lease,
 		}
 		todo := specs
 		if j.variants != nil {

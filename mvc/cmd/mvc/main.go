@@ -14,7 +14,11 @@
 //	env        show the GoMLX backend chosen and why, versions, and where data is looked for
 //
 // Run "mvc <command> --help" for each command's flags. Exit status: 0 on success, 2 for bad
-// usage or bad input (a clear one-line message on stderr), 1 for other failures.
+// usage or bad input (a clear one-line message on stderr), 1 for other failures (a run
+// directory in use by another process among them). A crash (a bug: a Go panic or a fatal
+// runtime error, in any goroutine) ends mvc by SIGABRT after Go's traceback, which a shell
+// reports as status 134, so that it is never mistaken for bad input (mvc.AbortOnCrash; not
+// when GOTRACEBACK is set).
 package main
 
 import (
@@ -60,6 +64,7 @@ func (e usageError) Unwrap() error { return e.err }
 func badInput(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 func main() {
+	mvc.AbortOnCrash()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

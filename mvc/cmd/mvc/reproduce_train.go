@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/claim"
 	"github.com/mice2machines/mice2machines/mvc/comparison"
 	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/mice2machines/mice2machines/mvc/train"
@@ -93,23 +94,66 @@ func reproduceTrainCIFAR27(c *reproduceContext) error {
 	fmt.Fprintf(c.Stdout, "  %s; %s; %d runs, %d at a time\n", p.description, trainSet.Provenance, len(runs), jobs)
 	shared := *c
 	shared.Stdout = &lockedWriter{w: c.Stdout}
-	var mu sync.Mutex
-	start, done, trained := time.Now(), 0, 0
-	return mvc.RunJobs(context.Background(), len(runs), jobs, func(ctx context.Context, _, i int) error {
-		ran, err := reproduceOneRun(ctx, &shared, p, trainSet, runs[i].name, runs[i].k)
-		mu.Lock()
-		defer mu.Unlock()
-		done++
-		if err != nil || !ran {
+	// Runs finished before are reported (and their kernels exported) here; the others are
+	// divided by claims with any other "mvc reproduce" sharing --out, each trained once.
+	runsDir := filepath.Join(c.Out, cifarRunsDir)
+	finished := func(i int) bool {
+		_, ok := cifarRunDone(filepath.Join(runsDir, cifarRunName(runs[i].name, runs[i].k, c.Profile)))
+		return ok
+	}
+	var todo []int
+	done := 0
+	for i := range runs {
+		if !finished(i) {
+			todo = append(todo, i)
+			continue
+		}
+		if _, err := reproduceOneRun(context.Background(), &shared, p, trainSet, runs[i].name, runs[i].k); err != nil {
 			return err
 		}
-		trained++
-		// ETA from the trained runs' pace (skipped runs cost nothing).
-		eta := time.Duration(float64(time.Since(start)) / float64(trained) * float64(len(runs)-done))
-		fmt.Fprintf(shared.Stdout, "  %d of %d runs done, %s so far, ETA %s\n", done, len(runs),
-			fmtSeconds(time.Since(start).Seconds()), fmtSeconds(eta.Seconds()))
-		return nil
-	})
+		done++
+	}
+	var mu sync.Mutex
+	start, trained := time.Now(), 0
+	workers := &claim.Workers{
+		Dir: runsDir, Jobs: jobs,
+		Name: func(n int) string { return cifarRunName(runs[todo[n]].name, runs[todo[n]].k, c.Profile) },
+		Done: func(n int) (bool, error) { return finished(todo[n]), nil },
+		Waiting: func(n int, holder claim.Owner) {
+			fmt.Fprintf(shared.Stdout, "  %s is being trained by %s: later\n",
+				cifarRunName(runs[todo[n]].name, runs[todo[n]].k, c.Profile), holder)
+		},
+		Work: func(ctx context.Context, n int) error {
+			i := todo[n]
+			ran, err := reproduceOneRun(ctx, &shared, p, trainSet, runs[i].name, runs[i].k)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || !ran {
+				return err
+			}
+			done++
+			trained++
+			// ETA from the trained runs' pace (skipped runs cost nothing).
+			eta := time.Duration(float64(time.Since(start)) / float64(trained) * float64(len(runs)-done))
+			fmt.Fprintf(shared.Stdout, "  %d of %d runs done, %s so far, ETA %s\n", done, len(runs),
+				fmtSeconds(time.Since(start).Seconds()), fmtSeconds(eta.Seconds()))
+			return nil
+		},
+	}
+	if err := workers.Run(context.Background(), len(todo)); err != nil {
+		return err
+	}
+	if others := len(runs) - done; others > 0 {
+		fmt.Fprintf(shared.Stdout, "  %d of %d runs were trained by other processes sharing %s\n", others, len(runs), runsDir)
+	}
+	return nil
+}
+
+// cifarRunDone returns the summary of a finished CIFAR-27 run in dir, or false.
+func cifarRunDone(dir string) (train.Summary, bool) {
+	var s train.Summary
+	raw, err := os.ReadFile(filepath.Join(dir, train.ResultFile))
+	return s, err == nil && json.Unmarshal(raw, &s) == nil
 }
 
 // lockedWriter serializes the writes of concurrent jobs (each progress line is one Write).
@@ -128,13 +172,10 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // trained.
 func reproduceOneRun(ctx context.Context, c *reproduceContext, p cifarProfile, trainSet *data.Dataset, name string, k int) (ran bool, err error) {
 	dir := filepath.Join(c.Out, cifarRunsDir, cifarRunName(name, k, c.Profile))
-	if raw, err := os.ReadFile(filepath.Join(dir, train.ResultFile)); err == nil {
-		var s train.Summary
-		if json.Unmarshal(raw, &s) == nil {
-			fmt.Fprintf(c.Stdout, "  %s: done before (best validation accuracy %.3f at epoch %d), skipped\n",
-				filepath.Base(dir), s.BestValAccuracy, s.BestEpoch)
-			return false, exportKernels(c, dir, name, k)
-		}
+	if s, ok := cifarRunDone(dir); ok {
+		fmt.Fprintf(c.Stdout, "  %s: done before (best validation accuracy %.3f at epoch %d), skipped\n",
+			filepath.Base(dir), s.BestValAccuracy, s.BestEpoch)
+		return false, exportKernels(c, dir, name, k)
 	}
 	spec := modelSpec{Model: name, NeuRN: k, Width: p.width, Classes: len(trainSet.ClassNames), Size: 32, Seed: 1}
 	fn, err := buildModel(spec)

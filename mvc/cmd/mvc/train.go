@@ -36,25 +36,32 @@ func init() {
 
 // workerMain runs the supervised training child and maps its outcome to an exit status.
 func workerMain(args []string) int {
+	startWorker()
 	return workerExit("train", runTrain(args, os.Stdout, os.Stderr))
+}
+
+// startWorker prepares a supervised child ("mvc train", "mvc dg"): it ends when its supervisor
+// has ended, and a crash ends it by SIGABRT, which the supervisor restarts, rather than with
+// Go's exit status 2, which would read as bad input.
+func startWorker() {
+	mvc.AbortOnCrash()
+	train.WatchSupervisor()
 }
 
 // workerExit maps the outcome of a supervised child ("mvc train", "mvc dg") to its exit status,
 // printing the error in one line: 0, train.ExitStalled for a stall (the supervisor resumes),
-// exitUsage for bad input (it does not), 1 otherwise.
+// exitUsage for bad input and train.ExitPermanent for an error a retry cannot fix (full disk,
+// read-only filesystem, permission denied; it does not), 1 otherwise.
 func workerExit(command string, err error) int {
 	if err == nil {
 		return 0
 	}
 	fmt.Fprintf(os.Stderr, "mvc %s: %s\n", command, oneLine(err.Error()))
 	var ue usageError
-	switch {
-	case errors.Is(err, train.ErrStalled):
-		return train.ExitStalled
-	case errors.As(err, &ue):
+	if errors.As(err, &ue) {
 		return exitUsage
 	}
-	return 1
+	return train.ExitCode(err)
 }
 
 // dataNames are the datasets "mvc train" and "mvc eval" accept.
@@ -120,6 +127,7 @@ type trainOptions struct {
 	subset                         int
 	lr                             float64
 	resume, supervise, quiet       bool
+	waitLock                       bool
 	restarts                       int
 }
 
@@ -136,7 +144,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			"stopping counters), metrics.jsonl (one JSON object per epoch) and result.json at the end.\n"+
 			"--resume continues a killed run with the same result as an uninterrupted one. Training runs\n"+
 			"in a child process that is restarted from its last checkpoint when it dies or a step stalls\n"+
-			"(--restarts times), so long sweeps finish unattended.", stderr)
+			"(--restarts times), so long sweeps finish unattended; it dies with this process.\n\n"+
+			"DIR is locked while a run trains into it: a second \"mvc train\" on it exits with status 1\n"+
+			"and a message naming the process that holds it, or waits with --wait-lock.", stderr)
 	var o trainOptions
 	fs.StringVar(&o.spec.Model, "model", "", "zoo architecture (lower case, e.g. digitnet, resnet18)")
 	fs.StringVar(&o.spec.ONNX, "onnx", "", "ONNX model file to use as the backbone instead of --model")
@@ -158,6 +168,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.supervise, "supervise", true, "train in a child process restarted on stalls and crashes (false: in this process)")
 	fs.IntVar(&o.restarts, "restarts", 5, "how many times the supervisor restarts a failed training process")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar")
+	fs.BoolVar(&o.waitLock, "wait-lock", false, "when another process trains into --out, wait for it to finish instead of exiting")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -219,6 +230,13 @@ func superviseTraining(ctx context.Context, args []string, o trainOptions, stdou
 	if err != nil {
 		return fmt.Errorf("locating this program to run the training child: %w", err)
 	}
+	// The supervisor holds the run directory's lock for the whole run, restarts included, and
+	// hands it to each child (which would otherwise wait for its own parent).
+	lock, err := train.LockDir(ctx, o.out, o.waitLock)
+	if err != nil {
+		return lockError(err)
+	}
+	defer func() { _ = lock.Unlock() }()
 	s := &train.Supervisor{
 		MaxRestarts: max(o.restarts, 0),
 		Log:         stderr,
@@ -229,7 +247,8 @@ func superviseTraining(ctx context.Context, args []string, o trainOptions, stdou
 				childArgs = append(childArgs, "--resume")
 			}
 			cmd := exec.Command(self, childArgs...)
-			cmd.Env = append(os.Environ(), workerEnvVar+"=1")
+			lock.Pass(cmd)
+			cmd.Env = append(cmd.Env, workerEnvVar+"=1")
 			cmd.Stdout, cmd.Stderr = stdout, stderr
 			return cmd, nil
 		},
@@ -245,6 +264,14 @@ func superviseTraining(ctx context.Context, args []string, o trainOptions, stdou
 		return err
 	}
 	return nil
+}
+
+// lockError says how to wait for a run directory in use.
+func lockError(err error) error {
+	if errors.Is(err, train.ErrBusy) {
+		return fmt.Errorf("%w (--wait-lock waits for it to finish)", err)
+	}
+	return err
 }
 
 // trainInProcess loads the data, builds the model and runs the training loop.
@@ -275,7 +302,7 @@ func trainInProcess(ctx context.Context, o trainOptions, stdout, stderr io.Write
 		Model: fn, ModelSpec: o.spec,
 		Height: o.spec.Size, Width: o.spec.Size, Channels: 3, Classes: o.spec.Classes,
 		BatchSize: o.batch, LearningRate: o.lr, MaxEpochs: o.epochs, Patience: o.patience, Seed: o.spec.Seed,
-		StepsPerEpoch: o.steps, Dir: o.out, Resume: o.resume, Init: o.init, Progress: progress,
+		StepsPerEpoch: o.steps, Dir: o.out, Resume: o.resume, WaitLock: o.waitLock, Init: o.init, Progress: progress,
 		Heartbeat: train.HeartbeatFromEnv(),
 	}
 	if os.Getenv(workerEnvVar) == "1" {
@@ -286,6 +313,9 @@ func trainInProcess(ctx context.Context, o trainOptions, stdout, stderr io.Write
 	start := time.Now()
 	res, err := train.Run(ctx, backend, cfg, trainSet, nil)
 	if err != nil {
+		if errors.Is(err, train.ErrBusy) {
+			return lockError(err)
+		}
 		if strings.Contains(err.Error(), "already holds a checkpoint") || strings.Contains(err.Error(), "cannot resume") {
 			return usageError{err}
 		}
@@ -357,6 +387,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	ds, err := loadData(*name, *split, *subset, spec.Seed)
 	if err != nil {
 		return err
+	}
+	if len(ds.ClassNames) != spec.Classes {
+		return badInput("--data %s has %d classes, the model in %s was trained for %d: evaluate it on data of its own classes",
+			*name, len(ds.ClassNames), *ckptPath, spec.Classes)
 	}
 	fn, err := buildModel(spec)
 	if err != nil {
