@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/scigolib/hdf5"
@@ -453,6 +454,28 @@ func TestOpenBadFiles(t *testing.T) {
 	for _, path := range []string{notH5, filepath.Join(dir, "absent.nwb"), dir} {
 		if _, err := Open(path); err == nil || !strings.Contains(err.Error(), path) {
 			t.Errorf("Open(%s): error %v, want one naming the file", path, err)
+		}
+	}
+}
+
+// TestSimulateSurveyFullDisk: when an experiment file cannot be written (a full disk, injected),
+// the survey fails with that error and leaves no field or truth file without its NWB file, and
+// no temporary file.
+func TestSimulateSurveyFullDisk(t *testing.T) {
+	opts := smallOptions()
+	opts.Areas, opts.CreLines = []string{"VISp"}, []string{"Cux2"}
+	defer func(w func(string, *Experiment) error) { writeNWB = w }(writeNWB)
+	writeNWB = func(path string, _ *Experiment) error {
+		return &os.PathError{Op: "write", Path: path, Err: syscall.ENOSPC}
+	}
+	dir := t.TempDir()
+	if _, err := SimulateSurvey(dir, opts, nil); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("survey on a full disk: %v, want ENOSPC", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != surveyManifest {
+			t.Errorf("a failed survey left %s", e.Name())
 		}
 	}
 }

@@ -304,7 +304,7 @@ func writeJSON(path string, v any) error {
 }
 
 // simulateFile simulates one experiment and writes its three files.
-func simulateFile(opts SimOptions, stim *StimulusSet, sf SurveyFile) error {
+func simulateFile(opts SimOptions, stim *StimulusSet, sf SurveyFile) (err error) {
 	e, truth, err := SimulateExperiment(opts, stim, sf.Area, sf.CreLine)
 	if err != nil {
 		return err
@@ -316,15 +316,39 @@ func simulateFile(opts SimOptions, stim *StimulusSet, sf SurveyFile) error {
 			fields = append(fields, float32(v))
 		}
 	}
-	if err := data.WriteNPYFloat32(sf.Fields, fields, []int{len(truth.Cells), opts.Height, opts.Width}); err != nil {
+	// The three files are written under temporary names and renamed into place together at
+	// the end (the NWB file last: its presence with the others marks the experiment
+	// complete), so that a failure (a full disk) or a kill leaves no field or truth file
+	// without its experiment file.
+	part := func(path string) string { return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".part") }
+	paths := []string{sf.Fields, sf.Truth, sf.NWB}
+	defer func() {
+		for _, path := range paths {
+			_ = os.Remove(part(path))
+			if err != nil {
+				_ = os.Remove(path)
+			}
+		}
+	}()
+	if err := data.WriteNPYFloat32(part(sf.Fields), fields, []int{len(truth.Cells), opts.Height, opts.Width}); err != nil {
 		return err
 	}
-	if err := writeJSON(sf.Truth, truth); err != nil {
+	if err := writeJSON(part(sf.Truth), truth); err != nil {
 		return err
 	}
-	// The NWB file last: its presence with the others marks the experiment complete.
-	return WriteNWB(sf.NWB, e)
+	if err := writeNWB(part(sf.NWB), e); err != nil {
+		return err
+	}
+	for _, path := range paths {
+		if err := os.Rename(part(path), path); err != nil {
+			return errors.Wrapf(err, "moving %s into place", path)
+		}
+	}
+	return nil
 }
+
+// writeNWB writes an experiment file (a variable, so that tests can make it fail).
+var writeNWB = WriteNWB
 
 // schedule returns the order of presentations of a simulated session: opts.Trials blocks, each
 // a random permutation of the opts.Images images with the block's share of blank sweeps ([Blank])

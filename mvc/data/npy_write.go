@@ -87,24 +87,56 @@ func WriteNPYInt64(path string, values []int64, shape []int) error {
 	})
 }
 
-// ExportNPY writes a dataset for NumPy users (issue 3, "mvc data export"): dir/images.npy,
-// uint8 [N, H, W, C] at the stored size (no resize), and dir/labels.npy, int64 [N]. It returns
-// the two paths. Each file is written atomically.
+// ExportNPY writes a dataset for NumPy users ("mvc data export"): dir/images.npy, uint8 [N, H,
+// W, C] at the stored size (no resize), and dir/labels.npy, int64 [N]. It returns the two paths.
+// Both files are written into a temporary folder beside dir and moved into place only when both
+// are complete, so that a failure (a full disk) or a kill leaves neither, and no dir it created.
 func ExportNPY(d *Dataset, dir string) (imagesPath, labelsPath string, err error) {
+	return exportNPY(d, dir, WriteNPYUint8, WriteNPYInt64)
+}
+
+// exportNPY is [ExportNPY] with its two writers as arguments (tests inject failures).
+func exportNPY(d *Dataset, dir string, writeImages func(string, []uint8, []int) error,
+	writeLabels func(string, []int64, []int) error) (imagesPath, labelsPath string, err error) {
 	if err := d.Validate(); err != nil {
 		return "", "", err
 	}
-	imagesPath = filepath.Join(dir, "images.npy")
-	labelsPath = filepath.Join(dir, "labels.npy")
-	if err := WriteNPYUint8(imagesPath, d.Pixels, []int{d.N, d.Height, d.Width, d.Channels}); err != nil {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", "", errors.Wrapf(err, "creating the folder of %s", dir)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(filepath.Clean(dir))+".tmp-")
+	if err != nil {
+		return "", "", errors.Wrapf(err, "creating a temporary folder beside %s", dir)
+	}
+	defer func() { _ = os.RemoveAll(tmp) }()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", "", errors.Wrapf(err, "setting permissions of %s", tmp)
+	}
+	if err := writeImages(filepath.Join(tmp, "images.npy"), d.Pixels, []int{d.N, d.Height, d.Width, d.Channels}); err != nil {
 		return "", "", err
 	}
 	labels := make([]int64, d.N)
 	for i, l := range d.Labels {
 		labels[i] = int64(l)
 	}
-	if err := WriteNPYInt64(labelsPath, labels, []int{d.N}); err != nil {
+	if err := writeLabels(filepath.Join(tmp, "labels.npy"), labels, []int{d.N}); err != nil {
 		return "", "", err
+	}
+	imagesPath = filepath.Join(dir, "images.npy")
+	labelsPath = filepath.Join(dir, "labels.npy")
+	if err := os.Rename(tmp, dir); err == nil {
+		return imagesPath, labelsPath, nil // dir did not exist (or was an empty folder)
+	}
+	// dir exists with other files: move the two files in (renames within one filesystem,
+	// which do not need space).
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", errors.Wrapf(err, "creating %s", dir)
+	}
+	for _, name := range []string{"images.npy", "labels.npy"} {
+		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(dir, name)); err != nil {
+			return "", "", errors.Wrapf(err, "moving %s into %s", name, dir)
+		}
 	}
 	return imagesPath, labelsPath, nil
 }

@@ -191,11 +191,22 @@ func parseLIBSVM(path string, text io.Reader, dim int) (pixels []uint8, digits [
 	}
 }
 
+// quoteField quotes a field of a LIBSVM line for an error message: Go-quoted (binary bytes
+// escaped, never written raw to a terminal) and cut to its first 32 bytes (a corrupt "field"
+// can be a 64 KB line).
+func quoteField(s string) string {
+	const limit = 32
+	if len(s) <= limit {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:limit]) + fmt.Sprintf("... (%d bytes)", len(s))
+}
+
 // parseLIBSVMLine parses the fields of one line: the label (digit+1) and index:value pairs.
 func parseLIBSVMLine(fields []string, dim int) ([]uint8, int, error) {
 	label, err := strconv.ParseFloat(fields[0], 64)
 	if err != nil || label != math.Trunc(label) || label < 1 || label > 10 {
-		return nil, 0, errors.Errorf("label %q is not an integer 1-10 (digit + 1)", fields[0])
+		return nil, 0, errors.Errorf("label %s is not an integer 1-10 (digit + 1)", quoteField(fields[0]))
 	}
 	image := make([]uint8, dim)
 	for i := range image {
@@ -205,11 +216,11 @@ func parseLIBSVMLine(fields []string, dim int) ([]uint8, int, error) {
 	for _, field := range fields[1:] {
 		idxStr, valStr, ok := strings.Cut(field, ":")
 		if !ok {
-			return nil, 0, errors.Errorf("%q is not index:value", field)
+			return nil, 0, errors.Errorf("%s is not index:value", quoteField(field))
 		}
 		j, err := strconv.Atoi(idxStr)
 		if err != nil || j < 1 || j > dim {
-			return nil, 0, errors.Errorf("index %q is not an integer 1-%d", idxStr, dim)
+			return nil, 0, errors.Errorf("index %s is not an integer 1-%d", quoteField(idxStr), dim)
 		}
 		if j <= last {
 			return nil, 0, errors.Errorf("index %d after index %d: indices must increase", j, last)
@@ -217,7 +228,7 @@ func parseLIBSVMLine(fields []string, dim int) ([]uint8, int, error) {
 		last = j
 		v, err := strconv.ParseFloat(valStr, 64)
 		if err != nil || !(v >= -1-1e-9 && v <= 1+1e-9) {
-			return nil, 0, errors.Errorf("value %q at index %d is not a number in [-1, 1]", valStr, j)
+			return nil, 0, errors.Errorf("value %s at index %d is not a number in [-1, 1]", quoteField(valStr), j)
 		}
 		image[j-1] = LIBSVMToPixel(min(max(v, -1), 1))
 	}

@@ -250,3 +250,25 @@ func TestLIBSVMBombGuard(t *testing.T) {
 		t.Errorf("endless text: %v", err)
 	}
 }
+
+// TestLIBSVMErrorsArePrintable: a binary "field" in a LIBSVM file is quoted and cut short in the
+// error, never written raw.
+func TestLIBSVMErrorsArePrintable(t *testing.T) {
+	binary := "\x00\x01\xff\xfe\x1b[31m" + strings.Repeat("\x8f", 5000)
+	for _, line := range []string{binary + " 1:0.5\n", "3 " + binary + "\n", "3 1:" + binary + "\n", "3 " + binary + ":0.5\n"} {
+		_, _, err := parseLIBSVM("bad.libsvm", strings.NewReader(line), uspsPixels)
+		if err == nil {
+			t.Fatalf("line %.20q: no error", line)
+		}
+		msg := err.Error()
+		if len(msg) > 300 {
+			t.Errorf("error of %d bytes: %.80q...", len(msg), msg)
+		}
+		for _, r := range msg {
+			if r < 0x20 || r > 0x7e {
+				t.Errorf("error holds the unprintable %U: %q", r, msg)
+				break
+			}
+		}
+	}
+}
