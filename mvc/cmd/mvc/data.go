@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -101,6 +102,9 @@ func readDataFile(format, path, split string) (*data.Dataset, data.Format, error
 		if _, err := data.LookupFormat(format); err != nil {
 			return nil, data.Format{}, badInput("--format: %v", err)
 		}
+	}
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		return nil, data.Format{}, badInput("%s: no such file or directory", path)
 	}
 	d, f, err := data.ReadFormat(format, path, split)
 	if err != nil {

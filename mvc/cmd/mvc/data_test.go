@@ -95,6 +95,17 @@ func TestDataBadInput(t *testing.T) {
 			t.Errorf("mvc %v: exit %d, want %d; stderr %q", args, code, exitUsage, stderr)
 		}
 	}
+	// A path that does not exist is said to be missing, not of an unknown format.
+	missing := filepath.Join(dir, "missing.idx")
+	for _, args := range [][]string{{"data", "inspect", missing}, {"data", "export", "--in", missing, "--out", filepath.Join(dir, "o")}} {
+		code, _, stderr := runMVC(args...)
+		if code != exitUsage || !strings.Contains(stderr, missing+": no such file or directory") || strings.Contains(stderr, "not recognised") {
+			t.Errorf("mvc %v: exit %d, stderr %q; want exit 2 saying the file does not exist", args, code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "o")); !os.IsNotExist(err) {
+		t.Errorf("export of a missing file created its output folder: %v", err)
+	}
 	for _, args := range [][]string{{"data", "--help"}, {"data", "inspect", "--help"}, {"data", "export", "--help"}} {
 		if code, _, stderr := runMVC(args...); code != 0 || !strings.Contains(stderr, "Usage: mvc data") {
 			t.Errorf("mvc %v: exit %d, stderr %q", args, code, stderr)
