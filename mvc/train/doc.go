@@ -32,6 +32,13 @@
 // [ErrStalled]; since a goroutine stuck in the backend cannot be stopped, [Supervisor] runs
 // training in a child process and restarts it from its last checkpoint when it stalls or dies.
 //
+// Processes: a run directory is locked while [Run] trains into it ([LockDir]: another process
+// gets a [*BusyError] naming the holder, or waits), and temporary files of writes that were
+// killed are removed when the lock is taken. A [Supervisor]'s child ends with its supervisor
+// however the supervisor ends ([WatchSupervisor]; on Linux the kernel's parent-death signal),
+// shares its lock ([DirLock.Pass]), and reports errors that a retry cannot fix (a full disk, a
+// read-only filesystem: [Permanent]) with [ExitPermanent], which is not restarted.
+//
 // [Evaluate] and [EvaluateCheckpoint] measure a model's loss and accuracy. [ONNXBackbone] makes an
 // ImageNet-trained ONNX model (through github.com/gomlx/onnx-gomlx) a backbone to fine-tune with
 // NeuRN in front and a new head.
