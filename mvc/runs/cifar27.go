@@ -1,0 +1,266 @@
+package runs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/pkg/errors"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/claim"
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/train"
+	"github.com/mice2machines/mice2machines/mvc/zoo"
+)
+
+// CIFAR27RunsDir is the folder, beside a reproduction's figures, that holds the CIFAR-27
+// fine-tuning runs: later steps (Table 1's initial weights, the kernels of Figures 2-3) read
+// them from there.
+const CIFAR27RunsDir = "runs"
+
+// CIFAR27Profile sizes the paper's CIFAR-27 fine-tuning step (section "Training": every model,
+// with and without NeuRN, fine-tuned on the 27-class CIFAR-100 subset before the digits) for one
+// reproduction profile.
+type CIFAR27Profile struct {
+	// Name is the profile: "smoke", "quick" or "paper".
+	Name string
+	// Models are the zoo architectures fine-tuned.
+	Models []string
+	// NeuRN are the variants: NeuRN window sizes, 0 for the model without NeuRN.
+	NeuRN []int
+	// Width is the width multiplier of every model.
+	Width float64
+	// Epochs bounds each run (early stopping with the paper's patience may end it sooner).
+	Epochs int
+	// Subset keeps the first Subset training images (0: all 13,500).
+	Subset int
+	// StepsPerEpoch limits the batches per epoch (0: all).
+	StepsPerEpoch int
+	// BatchSize is the mini-batch size.
+	BatchSize int
+	// Description says in words what the profile trains, for logs and captions.
+	Description string
+}
+
+// CIFAR27Profiles returns the CIFAR-27 step of each reproduction profile: smoke (DigitNet only,
+// narrow, a few batches: seconds), quick (every zoo model at width 0.25, a few epochs on a subset)
+// and paper (every model at full width, early stopping on the whole training set).
+func CIFAR27Profiles() map[string]CIFAR27Profile {
+	return map[string]CIFAR27Profile{
+		"smoke": {Name: "smoke", Models: []string{zoo.DigitNet}, NeuRN: []int{0, 3}, Width: 0.125, Epochs: 1,
+			Subset: 512, StepsPerEpoch: 3, BatchSize: 64,
+			Description: "DigitNet at width 0.125, 1 epoch of 3 batches of 64 (a smoke test of the pipeline)"},
+		"quick": {Name: "quick", Models: zoo.Names(), NeuRN: []int{0, 3}, Width: 0.25, Epochs: 3, Subset: 2700,
+			BatchSize: 256,
+			Description: "every zoo model at width 0.25, 3 epochs on 2,700 CIFAR-27 training images"},
+		"paper": {Name: "paper", Models: zoo.Names(), NeuRN: []int{0, 3}, Width: 1, Epochs: train.DefaultMaxEpochs,
+			BatchSize: train.DefaultBatchSize,
+			Description: "every zoo model at full width, early stopping (patience 5) on all 13,500 CIFAR-27 training images"},
+	}
+}
+
+// LookupCIFAR27 returns the CIFAR-27 step of a profile by name.
+func LookupCIFAR27(profile string) (CIFAR27Profile, error) {
+	p, ok := CIFAR27Profiles()[profile]
+	if !ok {
+		names := make([]string, 0, 3)
+		for n := range CIFAR27Profiles() {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return CIFAR27Profile{}, mvc.InputErrorf("profile %q: want one of %s", profile, strings.Join(names, ", "))
+	}
+	return p, nil
+}
+
+// CIFAR27RunName names the directory of a model's CIFAR-27 run under [CIFAR27RunsDir]:
+// cifar27-<model>-<profile>, or cifar27-<model>-neurn<k>-<profile> with NeuRN.
+func CIFAR27RunName(model string, neurnK int, profile string) string {
+	if neurnK > 0 {
+		return fmt.Sprintf("cifar27-%s-neurn%d-%s", model, neurnK, profile)
+	}
+	return fmt.Sprintf("cifar27-%s-%s", model, profile)
+}
+
+// CIFAR27Run is one planned run of the CIFAR-27 step.
+type CIFAR27Run struct {
+	// Name is the run's directory name ([CIFAR27RunName]).
+	Name string
+	// Spec is the model (27 classes, 32 x 32 inputs, seed 1).
+	Spec Spec
+}
+
+// Plan lists the profile's runs: every model with every NeuRN variant, in that order.
+func (p CIFAR27Profile) Plan() []CIFAR27Run {
+	var out []CIFAR27Run
+	for _, m := range p.Models {
+		for _, k := range p.NeuRN {
+			out = append(out, CIFAR27Run{Name: CIFAR27RunName(m, k, p.Name),
+				Spec: Spec{Model: m, NeuRN: k, Width: p.Width, Classes: 27, Size: 32, Seed: 1}})
+		}
+	}
+	return out
+}
+
+// Makes tells whether the profile's step makes a run for the model spec (same architecture,
+// NeuRN setting, width and input size), and its directory name if so.
+func (p CIFAR27Profile) Makes(model string, neurnK int, width float64, size int) (string, bool) {
+	if width != p.Width || size != 32 || !slices.Contains(p.Models, model) || !slices.Contains(p.NeuRN, neurnK) {
+		return "", false
+	}
+	return CIFAR27RunName(model, neurnK, p.Name), true
+}
+
+// Finished returns the summary of a finished run in dir (its train.ResultFile), or false.
+func Finished(dir string) (train.Summary, bool) {
+	var s train.Summary
+	raw, err := os.ReadFile(filepath.Join(dir, train.ResultFile))
+	return s, err == nil && json.Unmarshal(raw, &s) == nil
+}
+
+// FineTuneOptions configure [FineTuneCIFAR27].
+type FineTuneOptions struct {
+	// Jobs is how many runs train at once in this process (0: mvc.DefaultJobs).
+	Jobs int
+	// Backend runs the training (nil: mvc.Backend).
+	Backend compute.Backend
+	// Log receives one line per run (nil: quiet).
+	Log io.Writer
+	// Lease is the claims' lease (0: claim.DefaultLease).
+	Lease time.Duration
+	// After, when set, is called for every run of the plan that is finished, whether trained
+	// now or before (trained tells which), e.g. to export its kernels.
+	After func(dir string, run CIFAR27Run, trained bool) error
+}
+
+// FineTuneCIFAR27 trains the profile's runs in runsDir on the given CIFAR-27 training set (the
+// profile's Subset is applied here), skipping finished ones and resuming interrupted ones from
+// their checkpoints. Any number of processes, on machines sharing runsDir, may run it at once:
+// each run is claimed ([claim.Workers]) and trained once. It returns how many runs this
+// process trained; when it returns nil every run of the plan is finished.
+func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trainSet *data.Dataset, opts FineTuneOptions) (int, error) {
+	if p.Subset > 0 && trainSet.N > p.Subset {
+		trainSet = trainSet.First(p.Subset)
+	}
+	backend, err := backendOr(opts.Backend)
+	if err != nil {
+		return 0, err
+	}
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = mvc.DefaultJobs()
+	}
+	log := &lockedWriter{w: opts.Log}
+	plan := p.Plan()
+	if err := os.MkdirAll(runsDir, 0o755); err != nil {
+		return 0, errors.Wrap(err, "CIFAR-27 runs folder")
+	}
+	after := func(run CIFAR27Run, trained bool) error {
+		if opts.After == nil {
+			return nil
+		}
+		return opts.After(filepath.Join(runsDir, run.Name), run, trained)
+	}
+	var todo []CIFAR27Run
+	done := 0
+	for _, run := range plan {
+		s, ok := Finished(filepath.Join(runsDir, run.Name))
+		if !ok {
+			todo = append(todo, run)
+			continue
+		}
+		log.printf("  %s: done before (best validation accuracy %.3f at epoch %d), skipped\n", run.Name, s.BestValAccuracy, s.BestEpoch)
+		if err := after(run, false); err != nil {
+			return 0, err
+		}
+		done++
+	}
+	log.printf("  %s; %s; %d runs, %d at a time\n", p.Description, trainSet.Provenance, len(plan), jobs)
+	var mu sync.Mutex
+	start, trained := time.Now(), 0
+	workers := &claim.Workers{
+		Dir: runsDir, Jobs: jobs, Lease: opts.Lease,
+		Name: func(n int) string { return todo[n].Name },
+		Done: func(n int) (bool, error) {
+			_, ok := Finished(filepath.Join(runsDir, todo[n].Name))
+			return ok, nil
+		},
+		Waiting: func(n int, holder claim.Owner) {
+			log.printf("  %s is being trained by %s: later\n", todo[n].Name, holder)
+		},
+		Work: func(ctx context.Context, n int) error {
+			run := todo[n]
+			if err := fineTuneOne(ctx, backend, filepath.Join(runsDir, run.Name), run, p, trainSet, log); err != nil {
+				return err
+			}
+			if err := after(run, true); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			trained++
+			eta := time.Duration(float64(time.Since(start)) / float64(trained) * float64(len(plan)-done))
+			log.printf("  %d of %d runs done, %s so far, ETA %s\n", done, len(plan),
+				time.Since(start).Round(time.Second), eta.Round(time.Second))
+			return nil
+		},
+	}
+	if err := workers.Run(ctx, len(todo)); err != nil {
+		return trained, err
+	}
+	if others := len(plan) - done; others > 0 {
+		log.printf("  %d of %d runs were trained by other processes sharing %s\n", others, len(plan), runsDir)
+	}
+	return trained, nil
+}
+
+// fineTuneOne trains (or resumes) one run of the step.
+func fineTuneOne(ctx context.Context, backend compute.Backend, dir string, run CIFAR27Run, p CIFAR27Profile,
+	trainSet *data.Dataset, log *lockedWriter) error {
+	fn, err := run.Spec.Build()
+	if err != nil {
+		return err
+	}
+	_, statErr := os.Stat(filepath.Join(dir, train.CheckpointFile))
+	cfg := train.Config{
+		Model: fn, ModelSpec: run.Spec, Height: 32, Width: 32, Channels: 3, Classes: run.Spec.Classes,
+		BatchSize: p.BatchSize, MaxEpochs: p.Epochs, StepsPerEpoch: p.StepsPerEpoch, Seed: run.Spec.Seed,
+		Dir: dir, Resume: statErr == nil, Watchdog: &train.Watchdog{},
+	}
+	start := time.Now()
+	res, err := train.Run(ctx, backend, cfg, trainSet, nil)
+	if err != nil {
+		return errors.WithMessagef(err, "training %s", run.Name)
+	}
+	last := res.Epochs[len(res.Epochs)-1]
+	log.printf("  %s: %d epochs, best validation accuracy %.3f (epoch %d), %.0f img/s, %s\n",
+		run.Name, len(res.Epochs), res.BestValAccuracy, res.BestEpoch, last.ImagesPerSecond,
+		time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// lockedWriter serializes the lines of concurrent runs; a nil writer discards them.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) printf(format string, args ...any) {
+	if l.w == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, format, args...)
+}

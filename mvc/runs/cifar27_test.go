@@ -1,0 +1,87 @@
+package runs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/zoo"
+)
+
+func TestCIFAR27Plan(t *testing.T) {
+	p, err := LookupCIFAR27("quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := p.Plan()
+	if len(plan) != 2*len(zoo.Names()) {
+		t.Fatalf("quick plan: %d runs, want %d", len(plan), 2*len(zoo.Names()))
+	}
+	if plan[0].Name != "cifar27-alexnet-quick" || plan[1].Name != "cifar27-alexnet-neurn3-quick" ||
+		plan[1].Spec != (Spec{Model: zoo.AlexNet, NeuRN: 3, Width: 0.25, Classes: 27, Size: 32, Seed: 1}) {
+		t.Errorf("quick plan starts %+v, %+v", plan[0], plan[1])
+	}
+	if name, ok := p.Makes(zoo.VGG19, 3, 0.25, 32); !ok || name != "cifar27-vgg19-neurn3-quick" {
+		t.Errorf("Makes(vgg19, 3, 0.25, 32) = %q, %v", name, ok)
+	}
+	if _, ok := p.Makes(zoo.VGG19, 3, 1, 32); ok {
+		t.Error("the quick step makes a full-width run")
+	}
+	if _, err := LookupCIFAR27("huge"); !errors.Is(err, mvc.ErrInput) {
+		t.Errorf("LookupCIFAR27(huge): %v, want an input error", err)
+	}
+}
+
+// TestFineTuneCIFAR27 runs the smoke step on generated images with CIFAR-27's 27 classes, twice:
+// the second call trains nothing and reports every run through After.
+func TestFineTuneCIFAR27(t *testing.T) {
+	syn, err := data.Load("syn", "train", data.DomainOptions{N: 270, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := *syn
+	fake.Name, fake.ClassNames = "27 classes", make([]string, 27)
+	for i := range fake.Labels {
+		fake.Labels[i] = i % 27
+	}
+	for i := range fake.ClassNames {
+		fake.ClassNames[i] = string(rune('a' + i%26))
+	}
+	p, _ := LookupCIFAR27("smoke")
+	dir := filepath.Join(t.TempDir(), CIFAR27RunsDir)
+	var log bytes.Buffer
+	var seen []string
+	opts := FineTuneOptions{Jobs: 1, Log: &log, After: func(d string, run CIFAR27Run, trained bool) error {
+		seen = append(seen, run.Name)
+		if !trained {
+			return nil
+		}
+		_, err := Open(d)
+		return err
+	}}
+	n, err := FineTuneCIFAR27(context.Background(), dir, p, &fake, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || len(seen) != 2 {
+		t.Fatalf("first pass trained %d runs, After saw %v; want 2 and 2\n%s", n, seen, log.String())
+	}
+	for _, run := range p.Plan() {
+		if _, ok := Finished(filepath.Join(dir, run.Name)); !ok {
+			t.Errorf("%s is not finished", run.Name)
+		}
+	}
+	seen = nil
+	log.Reset()
+	if n, err = FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 0 || len(seen) != 2 {
+		t.Errorf("second pass: trained %d, err %v, After saw %v; want 0, nil, both runs", n, err, seen)
+	}
+	if !strings.Contains(log.String(), "done before") {
+		t.Errorf("second pass log does not report skipped runs:\n%s", log.String())
+	}
+}
