@@ -61,10 +61,10 @@ func CIFAR27Profiles() map[string]CIFAR27Profile {
 			Subset: 512, StepsPerEpoch: 3, BatchSize: 64,
 			Description: "DigitNet at width 0.125, 1 epoch of 3 batches of 64 (a smoke test of the pipeline)"},
 		"quick": {Name: "quick", Models: zoo.Names(), NeuRN: []int{0, 3}, Width: 0.25, Epochs: 3, Subset: 2700,
-			BatchSize: 256,
+			BatchSize:   256,
 			Description: "every zoo model at width 0.25, 3 epochs on 2,700 CIFAR-27 training images"},
 		"paper": {Name: "paper", Models: zoo.Names(), NeuRN: []int{0, 3}, Width: 1, Epochs: train.DefaultMaxEpochs,
-			BatchSize: train.DefaultBatchSize,
+			BatchSize:   train.DefaultBatchSize,
 			Description: "every zoo model at full width, early stopping (patience 5) on all 13,500 CIFAR-27 training images"},
 	}
 }
