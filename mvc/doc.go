@@ -10,6 +10,21 @@
 // Package [github.com/mice2machines/mice2machines/mvc/neurn] holds the paper's NeuRN layer
 // (section "Neural Response Normalization") and the LRN and LCN baselines it is contrasted with.
 //
+// # Profiles
+//
+// Every long computation (the CIFAR-27 fine-tuning, the comparison of Figures 2-3 and S4-S5, the
+// Table 1 sweep and the digits protocol) comes in three sizes, named the same everywhere
+// ("--profile" on the command line; comparison.Profiles, dg.Table1Profiles, dg.ProtocolProfiles):
+//
+//   - smoke: the whole path at toy sizes (DigitNet at width 0.125, a few batches, a few cells and
+//     kernels); seconds; for tests and CI. The command line writes it to figures-smoke/ so that
+//     it never overwrites the committed figures; its numbers only show that the path runs.
+//   - quick: the default, and what the committed figures use: every model at a reduced width
+//     (0.25 in the sweeps; zoo.QuickConfig), the paper's selection sizes in the comparison,
+//     subsets of the training splits and a few epochs; feasible on a CPU with the pure-Go backend.
+//   - paper: the paper's sizes: full widths, whole training splits with early stopping
+//     (patience 5), 3 or more seeds; for XLA on a GPU.
+//
 // # Backends
 //
 // GoMLX compiles graphs for a backend: XLA (through a PJRT plugin, CPU or CUDA) or its pure-Go

@@ -10,8 +10,9 @@ import (
 	"strings"
 )
 
-// DataEnvVar is the environment variable that points to real data (see ../shared/data/README.md
-// in the development set-up): MNIST-M, USPS, CIFAR-100, BSDS500, Allen NWB files, ...
+// DataEnvVar is the environment variable that names the folder of real data: the official
+// files of MNIST-M, USPS, CIFAR-100, BSDS500, Allen NWB files, ... ("mvc data fetch" downloads
+// them there).
 const DataEnvVar = "MVC_DATA"
 
 // DataDir returns the directory named by $MVC_DATA (made absolute) and whether it exists.

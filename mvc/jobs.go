@@ -8,9 +8,9 @@ import (
 
 // DefaultJobs is how many independent trainings (runs of a sweep, CIFAR-27 runs) the command line
 // runs at once unless told otherwise: 2 on GoMLX's pure-Go backend when the machine has 2 or more
-// cores, else 1. One quick run at batch 32 keeps 1.3-1.6 of the project machine's 2 cores busy
-// while it trains (zoo.BenchmarkTrainQuick) and fewer while it compiles and evaluates, so two at a
-// time finish sooner there (figures/README.md gives the measured sweeps); on XLA, 1.
+// cores, else 1; on XLA, 1. On the pure-Go backend one quick run does not keep two cores busy
+// (less still while it compiles and evaluates), so two at a time finish a sweep sooner
+// (figures/README.md gives the measured sweeps).
 //
 // The jobs share the one backend: the pure-Go backend runs concurrent executions each with its
 // operations in sequence (its parallel operation scheduling is for a lone execution) and their

@@ -11,10 +11,35 @@
 // dataset headers), and each method reads only the datasets it is asked for; traces and templates
 // are read one cell or one image at a time ([File.Trace], [File.TraceBlock], [File.Template]), so
 // a multi-gigabyte file is never read whole. Datasets may be contiguous or gzip-chunked, strings
-// fixed-length or variable-length (as h5py writes them). The layout is the one AllenSDK's
-// BrainObservatoryNwbDataSet reads (see the constants [DFFPath] and following). A file without
-// the natural scenes stimulus (sessions A and C) gives an error, [ErrNoNaturalScenes], that names
-// the session type. Errors name the file and the dataset.
+// fixed-length or variable-length (as h5py writes them). A file without the natural scenes
+// stimulus (sessions A and C) gives an error, [ErrNoNaturalScenes], that names the session type.
+// Errors name the file and the dataset.
+//
+// # File layout
+//
+// The datasets read, by their paths in the NWB 1 (HDF5) file, are those AllenSDK's
+// BrainObservatoryNwbDataSet reads; each has a constant ([DFFPath] and following):
+//
+//   - processing/brain_observatory_pipeline/DfOverF/imaging_plane_1/data: dF/F, cells x
+//     frames; .../timestamps beside it: the time of each frame in seconds, from which the frame
+//     rate is 1 / (median interval between frames).
+//   - processing/brain_observatory_pipeline/ImageSegmentation/cell_specimen_ids: the cell
+//     specimen id of each row of dF/F.
+//   - stimulus/presentation/natural_scenes_stimulus/data: the image shown at each presentation
+//     (an index into the templates, or -1 for a blank sweep), stored as floats; .../frame_duration
+//     beside it: each presentation's first and last frame (presentations x 2, floats), within
+//     the recording's frames. Only session B ("three_session_B") has this group.
+//   - stimulus/templates/natural_scenes_image_stack/data: the natural scenes, images x height x
+//     width, uint8 (118 x 918 x 1174 in the real files); .../sources beside it, in simulated
+//     files only: where each image came from.
+//   - general/subject/genotype: the genotype, Cre driver first ("Cux2-CreERT2/wt;Camk2a-tTA/wt;
+//     ..."), whose gene name before the first '-' is the Cre line ([CreLineOfGenotype]).
+//   - general/optophysiology/imaging_plane_1/location: the visual area ("VISp");
+//     .../imaging depth: the depth ("175 microns"); .../indicator: the calcium indicator
+//     ("GCaMP6f"; optional).
+//   - general/session_type ("three_session_B"), general/session_id (the ophys experiment id;
+//     optional) and general/notes (free text; the simulated cortex writes its provenance there;
+//     optional).
 //
 // # Simulated cortex
 //

@@ -10,8 +10,8 @@ import (
 	"github.com/pkg/errors"
 )
 
-// Format is one official distribution format of a dataset (issue 3: "each loads from its official
-// distribution"), known to [ReadFormat], [DetectFormat] and the "mvc data inspect|export"
+// Format is one official distribution format of a dataset (each dataset loads from the files its
+// authors distribute), known to [ReadFormat], [DetectFormat] and the "mvc data inspect|export"
 // commands by its Name. Each format lives in its own file and registers itself in an init
 // function with [RegisterFormat], so adding one touches no other file.
 type Format struct {

@@ -1,7 +1,7 @@
 package data
 
-// Fuzz targets for the readers of official formats (issue 3, "bad input": no corrupt file may
-// crash the program or come back as a partial dataset). Seed corpora are checked in under
+// Fuzz targets for the readers of official formats: no corrupt file may crash the program or
+// come back as a partial dataset. Seed corpora are checked in under
 // testdata/fuzz/<target>; regenerate them with MVC_WRITE_FUZZ_SEEDS=1 go test -run TestWriteFuzzSeeds.
 // Run one with e.g. `go test ./mvc/data/ -run '^$' -fuzz '^FuzzMAT$' -fuzztime 2m`.
 

@@ -6,7 +6,7 @@ import "github.com/pkg/errors"
 // area averaging: each output pixel is the mean of the input area it covers, input pixels cut
 // by its edges weighted by the part inside. It is the one resize of the project: the digit
 // domains' 32x32 inputs ([Dataset.Float32]), the stimuli FS of the neural representations and
-// the neural maps of the RMSE (DESIGN.md: "resized ... (area averaging)"). It works in float64
+// the neural maps that the RMSE resizes to a kernel's size. It works in float64
 // and handles both shrinking and enlarging; same-size input is copied.
 func ResizeArea(src []float64, height, width, outHeight, outWidth int) ([]float64, error) {
 	if height <= 0 || width <= 0 || outHeight <= 0 || outWidth <= 0 {

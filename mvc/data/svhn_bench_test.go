@@ -65,7 +65,7 @@ func svhnBenchFile(b *testing.B) string {
 }
 
 // BenchmarkReadSVHNMATTrainSize reads a generated file of the real train_32x32.mat's size
-// (issue 3 targets <= 1 s and <= 2x the 225 MB of pixels). Besides time and B/op it reports
+// (the targets: <= 1 s and <= 2x the 225 MB of pixels). Besides time and B/op it reports
 // cpu-s/op (CPU time of the process, which a loaded machine does not inflate as it does wall
 // time) and alloc/pixels: bytes allocated during one read divided by the pixel bytes, an upper bound on
 // the peak heap growth in units of the pixels.

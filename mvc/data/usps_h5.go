@@ -284,7 +284,7 @@ type USPSArrays struct {
 // WriteUSPSH5 writes a usps.h5 file in the Kaggle layout (/train and /test groups, each with
 // data float32 (N,256) and target int32 (N,)), for test fixtures. The datasets are chunked but
 // not compressed: the gzip writer of github.com/scigolib/hdf5 v0.14.0 produces data that does
-// not read back (DESIGN.md). The file is written to a temporary name and renamed into place.
+// not read back. The file is written to a temporary name and renamed into place.
 func WriteUSPSH5(path string, train, test USPSArrays) (err error) {
 	for _, s := range []struct {
 		name string

@@ -51,7 +51,7 @@ func (f FactoryFunc) Build(spec ModelSpec) (train.ModelFn, error) { return f(spe
 type Input struct {
 	// Whiten feeds the model (x - 0.5) / 0.5, in [-1, 1], instead of x in [0, 1], as the
 	// literature's digit code does (torchvision Normalize((0.5,)*3, (0.5,)*3) in Xu et al.'s
-	// train_digits.py). Table 1's models take [0, 1] (DESIGN.md).
+	// train_digits.py). Table 1's models take [0, 1].
 	Whiten bool `json:"whiten,omitempty"`
 	// RandConv, when set, augments every training batch with a random convolution (evaluation
 	// sees the images unchanged).

@@ -58,7 +58,7 @@ var Table1Profiles = map[string]Table1Profile{
 	},
 	"quick": {
 		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25; per source the first 960 training images (batches of 32, at most 3 epochs, early stopping on the next 128 images), 512 test images per target, 1 seed (`--seeds N` adds more), each from its model's quick CIFAR-27 run (3 epochs on 2,700 images at width 0.25)",
-		Cost:   "see figures/README.md (measured on the 2-core machine)",
+		Cost:   "see figures/README.md for the measured sweeps",
 		Models: table1ModelNames(), Width: 0.25, NeuRN: 3,
 		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1, InitFromCIFAR27: true,
 		Training: Training{TrainImages: 960, ValidationImages: 128, TestImages: 512, BatchSize: 32, MaxEpochs: 3},

@@ -50,7 +50,7 @@ var ProtocolProfiles = map[string]ProtocolProfile{
 	},
 	"quick": {
 		Name: "quick", Description: "the protocol at full width (DigitNet, MNIST images 0-9,999; Adam 1e-4, batch 32, at most 32 epochs with early stopping), ERM, +NeuRN (k = 3), +RandConv (RC_mix 1-7, consistency lambda 10) and +NeuRN+RandConv, 3 seeds, whole test splits",
-		Cost:  "see figures/README.md (measured on the 2-core machine)",
+		Cost:  "see figures/README.md for the measured sweeps",
 		Model: DigitNetName, Width: 1, NeuRN: 3, RandConv: *RCMix(10), Seeds: 3, Training: protocolTraining,
 	},
 	"paper": {

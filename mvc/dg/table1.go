@@ -20,7 +20,7 @@ type Transfer struct{ Source, Target string }
 func (t Transfer) String() string { return t.Source + "->" + t.Target }
 
 // Table1Columns are Table 1's columns in the paper's order (decoded from its garbled header and
-// checked against its text; ../shared/paper/README.md): M->U, M->S, M->MM, U->M, U->S, U->MM,
+// checked against its text): M->U, M->S, M->MM, U->M, U->S, U->MM,
 // S->M, S->U, S->MM, MM->M, MM->U, MM->S.
 var Table1Columns = []Transfer{
 	{"M", "U"}, {"M", "S"}, {"M", "MM"},
@@ -145,7 +145,7 @@ func BuildTable1(results []*RunResult) *Table {
 var paperTable1CSV string
 
 // PaperTable1CSV returns the paper's Table 1 as published (accuracy %, rows "VGG19+NeuRN",
-// "VGG19", ...; ../shared/paper/table1.csv).
+// "VGG19", ...).
 func PaperTable1CSV() string { return paperTable1CSV }
 
 // PaperTable1 returns the paper's own Table 1 as a [Table] in the same layout as

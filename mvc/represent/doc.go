@@ -5,16 +5,20 @@
 // the kernels of a convolution layer reshaped to [F x C, H, W], and the layer's activations to
 // the same stimuli.
 //
-// # Neural representation (DESIGN.md, exactly)
+// # Neural representation
 //
-//   - FS: each of the n stimulus images, resized to h x w by area averaging, scaled to [0, 1] and
-//     flattened; then each pixel centred across the n images (the mean image subtracted).
-//   - T: for each image i, the cell's dF/F trace aligned at each presentation's start frame, for
-//     tau frames (default: the frames in 1 s), averaged over that image's presentations. Blank
-//     sweeps (image -1) are not images.
-//   - N = T^T . FS gives tau maps of h x w. The representation is the map at the lag whose map has
-//     the largest L2 norm (the peak lag); that lag, in seconds (lag / frame rate), is the cell's
-//     time to peak.
+// The specification this package implements (and its tests check against plain loops):
+//
+//   - FS: each of the n stimulus images (8-bit greyscale) is scaled to [0, 1] (divided by 255),
+//     resized to h x w by area averaging ([data.ResizeArea]) and flattened to h*w values; then
+//     each pixel is centred across the n images (the mean image is subtracted). FS is n x (h*w).
+//   - T: for each image i and lag l in [0, tau), the mean over image i's presentations of the
+//     cell's dF/F at frame start+l, where start is the presentation's first frame; tau is
+//     round(tau seconds x frame rate) frames (default 1 s). Blank sweeps (image -1) are not
+//     images; every image must be shown at least once. T is n x tau.
+//   - N = T^T . FS: tau maps of h x w, one per lag. The cell's representation is the map at the
+//     peak lag, the lag whose map has the largest L2 norm (the first such lag on a tie); the
+//     peak lag divided by the frame rate is the cell's time to peak, in seconds.
 //
 // The peak dF/F of a cell is the largest value of T: the largest trial-averaged dF/F any image
 // evokes within tau frames of its onset.

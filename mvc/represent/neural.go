@@ -12,7 +12,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc/data"
 )
 
-// DefaultTauSeconds is the default length of the response window T covers: 1 s (DESIGN.md).
+// DefaultTauSeconds is the default length of the response window that T covers, in seconds.
 const DefaultTauSeconds = 1.0
 
 // Stimuli are the flattened stimuli FS of the spec: N images of Height x Width pixels, scaled to
@@ -309,8 +309,8 @@ type Result struct {
 // traceBlock is how many cells are read from the file at once.
 const traceBlock = 16
 
-// FromFile computes the neural representations of an experiment file's cells (DESIGN.md's spec,
-// see the package documentation), reading the templates one at a time and the traces a block of
+// FromFile computes the neural representations of an experiment file's cells (as the package
+// documentation specifies), reading the templates one at a time and the traces a block of
 // cells at a time. Errors name the file and the dataset.
 func FromFile(f *allen.File, opts Options) (*Result, error) {
 	meta, err := f.Metadata()

@@ -122,8 +122,8 @@ func referenceCell(trace []float64, table []allen.Presentation, tmpl *allen.Imag
 	return m, lag, peak
 }
 
-// TestSpec checks FromFile against a plain-loop computation of DESIGN.md's spec, at the
-// templates' size, shrunk, enlarged, and for a window of 0.5 s.
+// TestSpec checks FromFile against a plain-loop computation of the package's specification,
+// at the templates' size, shrunk, enlarged, and for a window of 0.5 s.
 func TestSpec(t *testing.T) {
 	path, _ := simulate(t, smallOptions(), "VISl", "Rbp4", nil)
 	f, err := allen.Open(path)

@@ -17,11 +17,11 @@ const (
 )
 
 // Areas are the six visual areas of the Allen Brain Observatory in the order the tables and
-// figures use (DESIGN.md "Cell types"; paper Fig. 2B).
+// figures use (paper Fig. 2B).
 var Areas = []string{"VISp", "VISl", "VISal", "VISpm", "VISam", "VISrl"}
 
-// CreLines are the thirteen Cre lines of the paper (Fig. 2A and 2B) and DESIGN.md, ten
-// excitatory then three inhibitory, in the order the tables use.
+// CreLines are the thirteen Cre lines of the paper (Fig. 2A and 2B), ten excitatory then three
+// inhibitory, in the order the tables use.
 var CreLines = []string{
 	"Emx1", "Slc17a7", "Cux2", "Rorb", "Scnn1a", "Nr5a1", "Rbp4", "Fezf2", "Tlx3", "Ntsr1",
 	"Sst", "Vip", "Pvalb",

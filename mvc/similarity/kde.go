@@ -7,11 +7,11 @@ import (
 )
 
 // GridPoints is the number of points of the shared grid on which [KDEIoU] integrates two
-// densities (DESIGN.md "KDE-IoU").
+// densities.
 const GridPoints = 512
 
 // GridBandwidths is how far, in bandwidths, the shared grid extends beyond the samples on each
-// side (DESIGN.md: "spanning both supports +- 3 bandwidths").
+// side: the grid spans both supports widened by 3 bandwidths.
 const GridBandwidths = 3
 
 // KDE is a 1-D Gaussian kernel density estimate (the paper's Eqs. 2-4):
@@ -27,8 +27,8 @@ type KDE struct {
 // default, Scott's rule: h = s * n^(-1/5), where s is the sample standard deviation with
 // Bessel's correction (ddof = 1, as scipy's kernel covariance comes from numpy.cov) and n the
 // number of samples (scipy: kde.factor = n**(-1/(d+4)), kde.covariance = cov(data) * factor**2;
-// Scott 1992, "Multivariate Density Estimation", Eq. 6.44). DESIGN.md's "std x n^(-1/5)" is this
-// rule; the tests check it against numbers recorded from scipy 1.10.1.
+// Scott 1992, "Multivariate Density Estimation", Eq. 6.44). The tests check it against numbers
+// recorded from scipy 1.10.1.
 //
 // It fails, as scipy does (a singular covariance), when there are fewer than two samples or all
 // samples are equal, and on NaN or infinite samples.
@@ -139,8 +139,8 @@ func KDEOverlap(a, b []float64, points int) (*Overlap, error) {
 	return o, nil
 }
 
-// KDEIoU is the paper's KDE overlap (Eqs. 2-5, Fig. 3) of two sets of values, as DESIGN.md
-// specifies: [KDEOverlap] on [GridPoints] grid points. It is 1 for identical sample sets and
+// KDEIoU is the paper's KDE overlap (Eqs. 2-5, Fig. 3) of two sets of values, as the package
+// documentation specifies: [KDEOverlap] on [GridPoints] grid points. It is 1 for identical sample sets and
 // near 0 for sets far apart.
 func KDEIoU(a, b []float64) (float64, error) {
 	o, err := KDEOverlap(a, b, GridPoints)

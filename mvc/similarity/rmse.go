@@ -7,8 +7,7 @@ import (
 	"github.com/pkg/errors"
 )
 
-// Map is a 2-D map, stored row-major: a neural representation of one cell (DESIGN.md "Neural
-// representation", h x w) or one channel of one DNN kernel (the paper's "feature
+// Map is a 2-D map, stored row-major: a neural representation of one cell (mvc/represent, h x w) or one channel of one DNN kernel (the paper's "feature
 // representation", m x n).
 type Map struct {
 	Height, Width int
@@ -36,7 +35,7 @@ func (m Map) Validate() error {
 
 // Resize resizes a map to height x width by area averaging: output pixel (i, j) is the mean of
 // the source over the rectangle it covers, source pixels cut at its edges weighted by the area
-// inside (as DESIGN.md's RMSE spec and mvc/data's image resize). Enlarging repeats source
+// inside ([data.ResizeArea], the project's one resize). Enlarging repeats source
 // values (each output pixel lies inside one source pixel, or averages the two or four it
 // straddles). Resizing to the same size returns a copy.
 func Resize(m Map, height, width int) (Map, error) {
@@ -96,8 +95,7 @@ func prepare(m Map, height, width int) []float64 {
 	return buf
 }
 
-// RMSE is the paper's Eq. 1 between a DNN kernel map (m x n) and a neural representation, as
-// DESIGN.md specifies: the neural map is resized to m x n by area averaging ([Resize]), each map
+// RMSE is the paper's Eq. 1 between a DNN kernel map (m x n) and a neural representation: the neural map is resized to m x n by area averaging ([Resize]), each map
 // is min-max scaled to [0,1] ([MinMaxScale], a constant map becomes 0.5), and
 // RMSE = sqrt(1/(mn) * sum_i (k2_i - k1_i)^2). The result lies in [0,1]; 0 means the scaled maps
 // are equal.

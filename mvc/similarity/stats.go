@@ -13,7 +13,8 @@ import (
 	"github.com/pkg/errors"
 )
 
-// Defaults of the statistics (issue 6: 1,000 bootstrap resamples, 95% intervals).
+// Defaults of the statistics: 1,000 bootstrap resamples, 95% intervals, 9,999 random sign
+// patterns for a permutation test, and the seed of both.
 const (
 	DefaultResamples    = 1000
 	DefaultLevel        = 0.95
@@ -23,7 +24,7 @@ const (
 
 // BootstrapOptions configures a percentile bootstrap.
 type BootstrapOptions struct {
-	// Resamples is the number of bootstrap resamples (issue 6: 1,000).
+	// Resamples is the number of bootstrap resamples ([DefaultResamples]: 1,000).
 	Resamples int
 	// Level is the confidence level of the interval, in (0, 1) (0.95 for 95%).
 	Level float64
@@ -99,9 +100,8 @@ func BootstrapMean(values []float64, opts BootstrapOptions) (Estimate, error) {
 // BootstrapGridMean returns the mean of a rows x cols matrix (row-major values) with a two-way
 // percentile bootstrap confidence interval: each resample draws rows (cells) and columns
 // (kernels) independently with replacement and takes the mean of the resampled matrix. This
-// treats both the cells and the kernels as samples from larger populations, as issue 6 asks
-// ("resampling cells and kernels"); see Field and Welsh 2007, "Bootstrapping clustered data"
-// (JRSS B 69:369), for the two-way (crossed) design.
+// treats both the cells and the kernels as samples from larger populations; see Field and
+// Welsh 2007, "Bootstrapping clustered data" (JRSS B 69:369), for the two-way (crossed) design.
 func BootstrapGridMean(values []float64, rows, cols int, opts BootstrapOptions) (Estimate, error) {
 	if err := opts.validate(); err != nil {
 		return Estimate{}, err

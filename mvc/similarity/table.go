@@ -22,7 +22,7 @@ type Cell struct {
 	// Class is [Excitatory] ("E") or [Inhibitory] ("I"); "excitatory" and "inhibitory" are
 	// accepted too. Left empty, it follows from Cre ([ClassOfCre]).
 	Class string
-	// Map is the cell's neural representation (DESIGN.md: the peak-lag map of N = T^T . FS).
+	// Map is the cell's neural representation (mvc/represent: the peak-lag map of N = T^T . FS).
 	Map Map
 }
 
@@ -144,7 +144,7 @@ type Comparison struct {
 	Exact        bool `json:"exact"`
 }
 
-// Table is the result of [Aggregate] (issue 6 point 5): rows per model x group and NeuRN vs
+// Table is the result of [Aggregate]: rows per model x group and NeuRN vs
 // non-NeuRN comparisons, with the settings that produced them.
 type Table struct {
 	Provenance      string       `json:"provenance"`
@@ -281,7 +281,7 @@ type pair struct {
 }
 
 // Aggregate compares every cell with every kernel of every model by [RMSE] (Eq. 1) and returns
-// the results table of issue 6 point 5 (paper Fig. 2A and 2B): for each model (with and without
+// the results table (paper Fig. 2A and 2B): for each model (with and without
 // NeuRN) and each group of cells - all cells, each class (E/I), each area, each Cre line, each
 // area x Cre line - the mean RMSE over cell x kernel pairs with a two-way bootstrap confidence
 // interval (cells and kernels resampled), [LinearCKA] and [RSA] point estimates, and for each

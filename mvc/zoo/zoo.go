@@ -128,9 +128,8 @@ func lookup(name string) (*spec, error) {
 // images, 10 classes (callers set their own), NeuRN off with k = 3, seed 1, and the model's quick
 // width: 1 for DigitNet (its full size), 1/8 for VGG19, AlexNet and ViT (whose full widths are
 // dense-layer heavy), 1/4 for the others. The images are resized inside the model to its minimum
-// input where it has one (63 for AlexNet, 71 for Xception, 75 for InceptionV3). Measured on this
-// project's 2-core machine (GOEXPERIMENT=simd build, batch 256, BenchmarkTrainQuick), the quick
-// models train at about 15 (Xception) to 500 (ShuffleNetV2) images per second.
+// input where it has one (63 for AlexNet, 71 for Xception, 75 for InceptionV3). The README's
+// "Speed" section lists how fast each quick model trains on the CPU.
 func QuickConfig(name string) (Config, error) {
 	s, err := lookup(name)
 	if err != nil {

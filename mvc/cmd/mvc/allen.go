@@ -293,7 +293,7 @@ func runAllenInfo(args []string, stdout, stderr io.Writer) error {
 
 func runAllenReps(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("allen reps", "FILE.nwb [--size HxW] [--tau SECONDS] --out reps.npy [--lags lags.npy] [--peaks peaks.npy]",
-		"Computes the neural representation of every cell of an experiment file (DESIGN.md's spec: FS\n"+
+		"Computes the neural representation of every cell of an experiment file (package represent's spec: FS\n"+
 			"the natural scenes resized to HxW by area averaging, scaled to [0,1], each pixel centred across\n"+
 			"images; T each image's dF/F over tau after onset, averaged over its presentations; N = T^T . FS;\n"+
 			"the map at the lag of largest L2 norm) and writes them as float32 [cells, H, W] to --out, the\n"+
