@@ -12,7 +12,7 @@ func BenchmarkRunSmoke(b *testing.B) {
 	s := tinySurvey(b)
 	p, _ := LookupProfile("smoke")
 	opts := Options{Profile: p, Backend: mvc.MustBackend(), Seed: 1}
-	files, data := SurveyFiles(s), SurveyData(s)
+	files, data := SurveyFiles(s), SurveyDescription(s)
 	for b.Loop() {
 		if _, err := Run(files, data, opts); err != nil {
 			b.Fatal(err)

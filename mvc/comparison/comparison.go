@@ -337,8 +337,9 @@ func LoadSurvey(dir string) (*allen.Survey, error) {
 	return s, nil
 }
 
-// SurveyData names a simulated survey for provenance and captions.
-func SurveyData(s *allen.Survey) string {
+// SurveyDescription describes a simulated survey in one line (its label, seed, files, areas x
+// Cre lines, cells per file and stimuli), for provenance records and captions.
+func SurveyDescription(s *allen.Survey) string {
 	return fmt.Sprintf("%s (offline simulation, seed %d, %d files: %d areas x %d Cre lines, %d cells each, %s)",
 		allen.SimulatedLabel, s.Options.Seed, len(s.Files), len(s.Options.Areas), len(s.Options.CreLines), s.Options.Cells, s.StimulusProvenance)
 }

@@ -32,7 +32,7 @@ func TestPipelineUntrainedDigitNet(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.CellsPerFile = 0
-	res, err := Run(SurveyFiles(s), SurveyData(s), Options{Profile: p, RunsDir: t.TempDir(), RunProfile: "smoke",
+	res, err := Run(SurveyFiles(s), SurveyDescription(s), Options{Profile: p, RunsDir: t.TempDir(), RunProfile: "smoke",
 		Backend: mvc.MustBackend(), Seed: 7})
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +109,7 @@ func TestWriteFiguresForLooking(t *testing.T) {
 	s := tinySurvey(t)
 	p, _ := LookupProfile("smoke")
 	p.CellsPerFile = 0
-	res, err := Run(SurveyFiles(s), SurveyData(s), Options{Profile: p, Backend: mvc.MustBackend(), Seed: 7})
+	res, err := Run(SurveyFiles(s), SurveyDescription(s), Options{Profile: p, Backend: mvc.MustBackend(), Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	p, _ := comparison.LookupProfile("smoke")
-	res, err := comparison.Run(comparison.SurveyFiles(survey), comparison.SurveyData(survey),
+	res, err := comparison.Run(comparison.SurveyFiles(survey), comparison.SurveyDescription(survey),
 		comparison.Options{Profile: p, Backend: mvc.MustBackend(), Seed: 42})
 	if err != nil {
 		log.Fatal(err)

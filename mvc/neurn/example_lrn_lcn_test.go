@@ -13,17 +13,17 @@ import (
 // LRN with AlexNet's defaults (n = 5, alpha = 1e-4, beta = 0.75, k = 2) on one pixel with 5
 // channels; then the same pixel with PyTorch's nn.LocalResponseNorm(size=3, alpha=0.3, beta=0.75,
 // k=1), whose alpha is divided by the size: alpha = 0.3/3 here.
-func ExampleLRN() {
+func ExampleNewLRN() {
 	backend := mvc.MustBackend()
 	pixel := tensors.FromFlatDataAndDimensions([]float32{1, 2, 3, 4, 5}, 1, 1, 1, 5)
 
-	alexNet := MustNewExec(backend, func(x *Node) *Node { return neurn.LRN(nil, x).Done() })
+	alexNet := MustNewExec(backend, func(x *Node) *Node { return neurn.NewLRN(nil, x).Done() })
 	y := alexNet.MustCall1(pixel)
 	fmt.Println("shape:", y.Shape())
 	fmt.Printf("AlexNet: %.4f\n", tensors.MustCopyFlatData[float32](y))
 
 	pyTorch := MustNewExec(backend, func(x *Node) *Node {
-		return neurn.LRN(nil, x).Size(3).Alpha(0.3 / 3).Beta(0.75).Bias(1).Done()
+		return neurn.NewLRN(nil, x).Size(3).Alpha(0.3 / 3).Beta(0.75).Bias(1).Done()
 	})
 	fmt.Printf("PyTorch-style: %.4f\n", tensors.MustCopyFlatData[float32](pyTorch.MustCall1(pixel)))
 	// Output:
@@ -35,13 +35,13 @@ func ExampleLRN() {
 // LCN of a 5x5 image with one bright pixel, with a 3x3 Gaussian window of sigma 1: the bright
 // pixel stands out, its neighbours become negative (they are below their local mean), and the
 // pixels whose window misses the bright one stay 0. A blank image maps to zeros.
-func ExampleLCN() {
+func ExampleNewLCN() {
 	backend := mvc.MustBackend()
 	values := make([]float32, 25)
 	values[12] = 1 // Centre pixel.
 	image := tensors.FromFlatDataAndDimensions(values, 1, 5, 5, 1)
 
-	lcn := MustNewExec(backend, func(x *Node) *Node { return neurn.LCN(nil, x).KernelSize(3).Sigma(1).Done() })
+	lcn := MustNewExec(backend, func(x *Node) *Node { return neurn.NewLCN(nil, x).KernelSize(3).Sigma(1).Done() })
 	y := tensors.MustCopyFlatData[float32](lcn.MustCall1(image))
 	for row := range 5 {
 		fmt.Printf("%6.3f\n", y[row*5:row*5+5])

@@ -21,7 +21,7 @@ const (
 	LCNFloor = 1e-6
 )
 
-// Scope hyperparameters read by [LCN] as defaults, so a whole model can be configured with
+// Scope hyperparameters read by [NewLCN] as defaults, so a whole model can be configured with
 // scope.SetParam.
 const (
 	// ParamLCNKernelSize (int) overrides DefaultLCNKernelSize.
@@ -30,7 +30,7 @@ const (
 	ParamLCNSigma = "lcn_sigma"
 )
 
-// LCNBuilder configures a Local Contrast Normalization layer; create it with [LCN], finish it
+// LCNBuilder configures a Local Contrast Normalization layer; create it with [NewLCN], finish it
 // with [LCNBuilder.Done].
 type LCNBuilder struct {
 	x          *Node
@@ -38,17 +38,17 @@ type LCNBuilder struct {
 	sigma      float64
 }
 
-// LCN starts a Local Contrast Normalization layer (Jarrett, Kavukcuoglu, Ranzato and LeCun
+// NewLCN starts a Local Contrast Normalization layer (Jarrett, Kavukcuoglu, Ranzato and LeCun
 // 2009, "What is the Best Multi-Stage Architecture for Object Recognition?", ICCV, section 2.1)
-// on images x, shaped [batch, height, width, channels]; see [LocalContrastNorm] for the
+// on images x, shaped [batch, height, width, channels]; see [LCN] for the
 // formula. The defaults are [DefaultLCNKernelSize] and [DefaultLCNSigma]; the scope's
 // hyperparameters [ParamLCNKernelSize] and [ParamLCNSigma], when set, override them. The scope
 // holds no variables (LCN has no trainable parameters). scope may be nil.
 //
 // Example:
 //
-//	y := neurn.LCN(scope, x).KernelSize(9).Sigma(2).Done()
-func LCN(scope *model.Scope, x *Node) *LCNBuilder {
+//	y := neurn.NewLCN(scope, x).KernelSize(9).Sigma(2).Done()
+func NewLCN(scope *model.Scope, x *Node) *LCNBuilder {
 	b := &LCNBuilder{x: x, kernelSize: DefaultLCNKernelSize, sigma: DefaultLCNSigma}
 	if scope != nil {
 		b.kernelSize = model.GetParamOr(scope, ParamLCNKernelSize, b.kernelSize)
@@ -73,10 +73,10 @@ func (b *LCNBuilder) Sigma(sigma float64) *LCNBuilder {
 
 // Done builds the layer and returns its output, with x's shape and dtype.
 func (b *LCNBuilder) Done() *Node {
-	return LocalContrastNorm(b.x, b.kernelSize, b.sigma)
+	return LCN(b.x, b.kernelSize, b.sigma)
 }
 
-// LocalContrastNorm returns the Local Contrast Normalization of images x ([batch, height,
+// LCN returns the Local Contrast Normalization of images x ([batch, height,
 // width, channels], float32 or float64) as defined by Jarrett, Kavukcuoglu, Ranzato and LeCun
 // (2009), section 2.1, with a size x size Gaussian weighting window of standard deviation sigma
 // pixels. In their notation (i the channel, j, k the row and column, p, q the offsets in the
@@ -106,8 +106,8 @@ func (b *LCNBuilder) Done() *Node {
 //
 // Constraints: size odd and >= 1, sigma finite and > 0. The output has x's shape and dtype.
 // Invalid arguments panic with a GoMLX exception, which executors return as errors.
-func LocalContrastNorm(x *Node, size int, sigma float64) *Node {
-	const op = "LocalContrastNorm"
+func LCN(x *Node, size int, sigma float64) *Node {
+	const op = "LCN"
 	checkImageTensor(op, x)
 	if size < 1 || size%2 == 0 {
 		exceptions.Panicf("%s: kernel size must be odd and >= 1, got %d", op, size)

@@ -25,7 +25,7 @@ const (
 	DefaultLRNBias = 2.0
 )
 
-// Scope hyperparameters read by [LRN] as defaults, so a whole model can be configured with
+// Scope hyperparameters read by [NewLRN] as defaults, so a whole model can be configured with
 // scope.SetParam.
 const (
 	// ParamLRNSize (int) overrides DefaultLRNSize.
@@ -38,7 +38,7 @@ const (
 	ParamLRNBias = "lrn_bias"
 )
 
-// LRNBuilder configures a Local Response Normalization layer; create it with [LRN], finish it
+// LRNBuilder configures a Local Response Normalization layer; create it with [NewLRN], finish it
 // with [LRNBuilder.Done].
 type LRNBuilder struct {
 	x                 *Node
@@ -46,9 +46,9 @@ type LRNBuilder struct {
 	alpha, beta, bias float64
 }
 
-// LRN starts a Local Response Normalization layer (Krizhevsky, Sutskever and Hinton 2012,
+// NewLRN starts a Local Response Normalization layer (Krizhevsky, Sutskever and Hinton 2012,
 // "ImageNet Classification with Deep Convolutional Neural Networks", section 3.3) on x, shaped
-// [batch, height, width, channels]; see [LocalResponseNorm] for the formula. The defaults are
+// [batch, height, width, channels]; see [LRN] for the formula. The defaults are
 // AlexNet's ([DefaultLRNSize], [DefaultLRNAlpha], [DefaultLRNBeta], [DefaultLRNBias]); the
 // scope's hyperparameters [ParamLRNSize], [ParamLRNAlpha], [ParamLRNBeta] and [ParamLRNBias],
 // when set, override them. The scope holds no variables (LRN has no trainable parameters).
@@ -56,8 +56,8 @@ type LRNBuilder struct {
 //
 // Example:
 //
-//	y := neurn.LRN(scope, x).Size(5).Alpha(1e-4).Beta(0.75).Bias(2).Done()
-func LRN(scope *model.Scope, x *Node) *LRNBuilder {
+//	y := neurn.NewLRN(scope, x).Size(5).Alpha(1e-4).Beta(0.75).Bias(2).Done()
+func NewLRN(scope *model.Scope, x *Node) *LRNBuilder {
 	b := &LRNBuilder{x: x, size: DefaultLRNSize, alpha: DefaultLRNAlpha, beta: DefaultLRNBeta, bias: DefaultLRNBias}
 	if scope != nil {
 		b.size = model.GetParamOr(scope, ParamLRNSize, b.size)
@@ -96,10 +96,10 @@ func (b *LRNBuilder) Bias(bias float64) *LRNBuilder {
 
 // Done builds the layer and returns its output, with x's shape and dtype.
 func (b *LRNBuilder) Done() *Node {
-	return LocalResponseNorm(b.x, b.size, b.alpha, b.beta, b.bias)
+	return LRN(b.x, b.size, b.alpha, b.beta, b.bias)
 }
 
-// LocalResponseNorm returns the Local Response Normalization of x ([batch, height, width,
+// LRN returns the Local Response Normalization of x ([batch, height, width,
 // channels], float32 or float64), as defined by Krizhevsky, Sutskever and Hinton (2012),
 // section 3.3:
 //
@@ -121,8 +121,8 @@ func (b *LRNBuilder) Done() *Node {
 // squares are differences of a cumulative sum along the channel axis, accumulated in float64:
 // the cost is O(channels) per pixel whatever n. The output has x's shape and dtype. Invalid
 // arguments panic with a GoMLX exception, which executors return as errors.
-func LocalResponseNorm(x *Node, size int, alpha, beta, bias float64) *Node {
-	const op = "LocalResponseNorm"
+func LRN(x *Node, size int, alpha, beta, bias float64) *Node {
+	const op = "LRN"
 	checkImageTensor(op, x)
 	if size < 1 || size%2 == 0 {
 		exceptions.Panicf("%s: size must be odd and >= 1, got %d", op, size)

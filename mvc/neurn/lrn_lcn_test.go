@@ -92,7 +92,7 @@ func scaled(b batch, lo, hi float32) batch {
 func compareLRN(t *testing.T, b batch, p lrnParams) {
 	t.Helper()
 	got := applyGraph(t, func(x *Node) *Node {
-		return neurn.LocalResponseNorm(x, p.size, p.alpha, p.beta, p.bias)
+		return neurn.LRN(x, p.size, p.alpha, p.beta, p.bias)
 	}, b)
 	want, err := neurn.ReferenceLRN(to64(b.values), b.n, b.h, b.w, b.c, p.size, p.alpha, p.beta, p.bias)
 	if err != nil {
@@ -103,7 +103,7 @@ func compareLRN(t *testing.T, b batch, p lrnParams) {
 
 func compareLCN(t *testing.T, b batch, size int, sigma float64) {
 	t.Helper()
-	got := applyGraph(t, func(x *Node) *Node { return neurn.LocalContrastNorm(x, size, sigma) }, b)
+	got := applyGraph(t, func(x *Node) *Node { return neurn.LCN(x, size, sigma) }, b)
 	want, err := neurn.ReferenceLCN(to64(b.values), b.n, b.h, b.w, b.c, size, sigma)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestLRNBlankAndConstantImages(t *testing.T) {
 		}
 		for _, p := range lrnConfigs {
 			got := applyGraph(t, func(x *Node) *Node {
-				return neurn.LocalResponseNorm(x, p.size, p.alpha, p.beta, p.bias)
+				return neurn.LRN(x, p.size, p.alpha, p.beta, p.bias)
 			}, b)
 			for i, v := range got {
 				if level == 0 && v != 0 {
@@ -180,7 +180,7 @@ func TestLCNBlankAndConstantImages(t *testing.T) {
 			b.values[i] = level
 		}
 		for _, size := range []int{1, 3, 9} {
-			got := applyGraph(t, func(x *Node) *Node { return neurn.LocalContrastNorm(x, size, 2) }, b)
+			got := applyGraph(t, func(x *Node) *Node { return neurn.LCN(x, size, 2) }, b)
 			for i, v := range got {
 				if level == 0 && v != 0 {
 					t.Fatalf("blank image size=%d: output[%d] = %v, want exactly 0", size, i, v)
@@ -195,7 +195,7 @@ func TestLCNBlankAndConstantImages(t *testing.T) {
 	}
 	// With size 1 there is no neighbourhood: every v is 0 and so is the output.
 	b := randomBatch(rand.New(rand.NewPCG(17, 18)), 1, 4, 4, 1)
-	for i, v := range applyGraph(t, func(x *Node) *Node { return neurn.LocalContrastNorm(x, 1, 2) }, b) {
+	for i, v := range applyGraph(t, func(x *Node) *Node { return neurn.LCN(x, 1, 2) }, b) {
 		if v != 0 {
 			t.Fatalf("size 1, one channel: output[%d] = %v, want 0", i, v)
 		}
@@ -208,7 +208,7 @@ func TestLCNBlankAndConstantImages(t *testing.T) {
 func TestLCNProperties(t *testing.T) {
 	rng := rand.New(rand.NewPCG(19, 20))
 	b := randomBatch(rng, 1, 12, 12, 3)
-	fn := func(x *Node) *Node { return neurn.LocalContrastNorm(x, 5, 1.5) }
+	fn := func(x *Node) *Node { return neurn.LCN(x, 5, 1.5) }
 	y := applyGraph(t, fn, b)
 	y2 := applyGraph(t, fn, scaled(b, 0, 7))
 	checkClose(t, "LCN(7x) vs LCN(x)", y2, to64(y))
@@ -236,15 +236,15 @@ func TestLRNAndLCNBuilders(t *testing.T) {
 			t.Errorf("%s: a different configuration gives the same output", what)
 		}
 	}
-	otherLRN := func(x *Node) *Node { return neurn.LocalResponseNorm(x, 3, 1e-4, 0.75, 2) }
-	otherLCN := func(x *Node) *Node { return neurn.LocalContrastNorm(x, 7, 2) }
+	otherLRN := func(x *Node) *Node { return neurn.LRN(x, 3, 1e-4, 0.75, 2) }
+	otherLCN := func(x *Node) *Node { return neurn.LCN(x, 7, 2) }
 	check("LRN defaults",
-		func(x *Node) *Node { return neurn.LRN(nil, x).Done() },
-		func(x *Node) *Node { return neurn.LocalResponseNorm(x, 5, 1e-4, 0.75, 2) },
+		func(x *Node) *Node { return neurn.NewLRN(nil, x).Done() },
+		func(x *Node) *Node { return neurn.LRN(x, 5, 1e-4, 0.75, 2) },
 		otherLRN)
 	check("LRN setters",
-		func(x *Node) *Node { return neurn.LRN(nil, x).Size(3).Alpha(0.5).Beta(0.6).Bias(1.5).Done() },
-		func(x *Node) *Node { return neurn.LocalResponseNorm(x, 3, 0.5, 0.6, 1.5) },
+		func(x *Node) *Node { return neurn.NewLRN(nil, x).Size(3).Alpha(0.5).Beta(0.6).Bias(1.5).Done() },
+		func(x *Node) *Node { return neurn.LRN(x, 3, 0.5, 0.6, 1.5) },
 		otherLRN)
 	store := model.NewStore()
 	scope := store.RootScope()
@@ -253,28 +253,28 @@ func TestLRNAndLCNBuilders(t *testing.T) {
 		neurn.ParamLCNKernelSize: 5, neurn.ParamLCNSigma: 1.25,
 	})
 	check("LRN scope parameters",
-		func(x *Node) *Node { return neurn.LRN(scope, x).Done() },
-		func(x *Node) *Node { return neurn.LocalResponseNorm(x, 7, 0.25, 0.5, 3) },
+		func(x *Node) *Node { return neurn.NewLRN(scope, x).Done() },
+		func(x *Node) *Node { return neurn.LRN(x, 7, 0.25, 0.5, 3) },
 		otherLRN)
 	check("LCN defaults",
-		func(x *Node) *Node { return neurn.LCN(nil, x).Done() },
-		func(x *Node) *Node { return neurn.LocalContrastNorm(x, 9, 2) },
+		func(x *Node) *Node { return neurn.NewLCN(nil, x).Done() },
+		func(x *Node) *Node { return neurn.LCN(x, 9, 2) },
 		otherLCN)
 	check("LCN setters",
-		func(x *Node) *Node { return neurn.LCN(nil, x).KernelSize(3).Sigma(0.8).Done() },
-		func(x *Node) *Node { return neurn.LocalContrastNorm(x, 3, 0.8) },
+		func(x *Node) *Node { return neurn.NewLCN(nil, x).KernelSize(3).Sigma(0.8).Done() },
+		func(x *Node) *Node { return neurn.LCN(x, 3, 0.8) },
 		otherLCN)
 	check("LCN scope parameters",
-		func(x *Node) *Node { return neurn.LCN(scope, x).Done() },
-		func(x *Node) *Node { return neurn.LocalContrastNorm(x, 5, 1.25) },
+		func(x *Node) *Node { return neurn.NewLCN(scope, x).Done() },
+		func(x *Node) *Node { return neurn.LCN(x, 5, 1.25) },
 		otherLCN)
 }
 
 func TestLRNAndLCNShapeAndDType(t *testing.T) {
 	backend := mvc.MustBackend()
 	layers := map[string]func(x *Node) *Node{
-		"LRN": func(x *Node) *Node { return neurn.LRN(nil, x).Done() },
-		"LCN": func(x *Node) *Node { return neurn.LCN(nil, x).Done() },
+		"LRN": func(x *Node) *Node { return neurn.NewLRN(nil, x).Done() },
+		"LCN": func(x *Node) *Node { return neurn.NewLCN(nil, x).Done() },
 	}
 	for name, fn := range layers {
 		for _, dt := range []dtypes.DType{dtypes.Float32, dtypes.Float64} {
@@ -299,9 +299,9 @@ func TestLRNAndLCNFloat64(t *testing.T) {
 	run := func(fn func(x *Node) *Node) []float64 {
 		return tensors.MustCopyFlatData[float64](MustNewExec(backend, fn).MustCall1(tensors.FromFlatDataAndDimensions(x, n, h, w, c)))
 	}
-	gotLRN := run(func(x *Node) *Node { return neurn.LocalResponseNorm(x, 3, 0.7, 0.75, 1) })
+	gotLRN := run(func(x *Node) *Node { return neurn.LRN(x, 3, 0.7, 0.75, 1) })
 	wantLRN, _ := neurn.ReferenceLRN(x, n, h, w, c, 3, 0.7, 0.75, 1)
-	gotLCN := run(func(x *Node) *Node { return neurn.LocalContrastNorm(x, 5, 2) })
+	gotLCN := run(func(x *Node) *Node { return neurn.LCN(x, 5, 2) })
 	wantLCN, _ := neurn.ReferenceLCN(x, n, h, w, c, 5, 2)
 	for i := range x {
 		if d := math.Abs(gotLRN[i] - wantLRN[i]); !(d <= 1e-12) {
@@ -327,10 +327,10 @@ func TestLRNAndLCNGradients(t *testing.T) {
 		weights[i] = rng.Float64() - 0.5
 	}
 	layers := map[string]func(x *Node) *Node{
-		"LRN":             func(x *Node) *Node { return neurn.LocalResponseNorm(x, 3, 0.8, 0.75, 1) },
-		"LRN AlexNet":     func(x *Node) *Node { return neurn.LRN(nil, x).Done() },
-		"LCN":             func(x *Node) *Node { return neurn.LocalContrastNorm(x, 5, 1.5) },
-		"LCN default 9x9": func(x *Node) *Node { return neurn.LCN(nil, x).Done() },
+		"LRN":             func(x *Node) *Node { return neurn.LRN(x, 3, 0.8, 0.75, 1) },
+		"LRN AlexNet":     func(x *Node) *Node { return neurn.NewLRN(nil, x).Done() },
+		"LCN":             func(x *Node) *Node { return neurn.LCN(x, 5, 1.5) },
+		"LCN default 9x9": func(x *Node) *Node { return neurn.NewLCN(nil, x).Done() },
 	}
 	for name, layer := range layers {
 		loss := func(xn *Node) *Node {
@@ -405,8 +405,8 @@ func TestLRNAndLCNInvalidInputs(t *testing.T) {
 		"uint8":  {tensors.FromFlatDataAndDimensions(make([]uint8, 8), 1, 2, 2, 2), "float32 or float64"},
 	}
 	layers := map[string]func(x *Node) *Node{
-		"LRN": func(x *Node) *Node { return neurn.LRN(nil, x).Done() },
-		"LCN": func(x *Node) *Node { return neurn.LCN(nil, x).Done() },
+		"LRN": func(x *Node) *Node { return neurn.NewLRN(nil, x).Done() },
+		"LCN": func(x *Node) *Node { return neurn.NewLCN(nil, x).Done() },
 	}
 	for layerName, fn := range layers {
 		exec, err := NewExec(backend, fn)
@@ -427,21 +427,21 @@ func TestLRNAndLCNInvalidInputs(t *testing.T) {
 		fn   func(x *Node) *Node
 		want string
 	}{
-		"LRN size 4":     {func(x *Node) *Node { return neurn.LocalResponseNorm(x, 4, 1e-4, 0.75, 2) }, "size must be odd"},
-		"LRN size 0":     {func(x *Node) *Node { return neurn.LRN(nil, x).Size(0).Done() }, "size must be odd"},
-		"LRN size -1":    {func(x *Node) *Node { return neurn.LRN(nil, x).Size(-1).Done() }, "size must be odd"},
-		"LRN alpha < 0":  {func(x *Node) *Node { return neurn.LRN(nil, x).Alpha(-1).Done() }, "alpha"},
-		"LRN alpha NaN":  {func(x *Node) *Node { return neurn.LRN(nil, x).Alpha(nan).Done() }, "alpha"},
-		"LRN beta < 0":   {func(x *Node) *Node { return neurn.LRN(nil, x).Beta(-0.5).Done() }, "beta"},
-		"LRN beta Inf":   {func(x *Node) *Node { return neurn.LRN(nil, x).Beta(inf).Done() }, "beta"},
-		"LRN bias 0":     {func(x *Node) *Node { return neurn.LRN(nil, x).Bias(0).Done() }, "bias"},
-		"LRN bias Inf":   {func(x *Node) *Node { return neurn.LRN(nil, x).Bias(inf).Done() }, "bias"},
-		"LCN size 2":     {func(x *Node) *Node { return neurn.LocalContrastNorm(x, 2, 2) }, "size must be odd"},
-		"LCN size 0":     {func(x *Node) *Node { return neurn.LCN(nil, x).KernelSize(0).Done() }, "size must be odd"},
-		"LCN sigma 0":    {func(x *Node) *Node { return neurn.LCN(nil, x).Sigma(0).Done() }, "sigma"},
-		"LCN sigma < 0":  {func(x *Node) *Node { return neurn.LCN(nil, x).Sigma(-1).Done() }, "sigma"},
-		"LCN sigma NaN":  {func(x *Node) *Node { return neurn.LCN(nil, x).Sigma(nan).Done() }, "sigma"},
-		"LCN sigma +Inf": {func(x *Node) *Node { return neurn.LCN(nil, x).Sigma(inf).Done() }, "sigma"},
+		"LRN size 4":     {func(x *Node) *Node { return neurn.LRN(x, 4, 1e-4, 0.75, 2) }, "size must be odd"},
+		"LRN size 0":     {func(x *Node) *Node { return neurn.NewLRN(nil, x).Size(0).Done() }, "size must be odd"},
+		"LRN size -1":    {func(x *Node) *Node { return neurn.NewLRN(nil, x).Size(-1).Done() }, "size must be odd"},
+		"LRN alpha < 0":  {func(x *Node) *Node { return neurn.NewLRN(nil, x).Alpha(-1).Done() }, "alpha"},
+		"LRN alpha NaN":  {func(x *Node) *Node { return neurn.NewLRN(nil, x).Alpha(nan).Done() }, "alpha"},
+		"LRN beta < 0":   {func(x *Node) *Node { return neurn.NewLRN(nil, x).Beta(-0.5).Done() }, "beta"},
+		"LRN beta Inf":   {func(x *Node) *Node { return neurn.NewLRN(nil, x).Beta(inf).Done() }, "beta"},
+		"LRN bias 0":     {func(x *Node) *Node { return neurn.NewLRN(nil, x).Bias(0).Done() }, "bias"},
+		"LRN bias Inf":   {func(x *Node) *Node { return neurn.NewLRN(nil, x).Bias(inf).Done() }, "bias"},
+		"LCN size 2":     {func(x *Node) *Node { return neurn.LCN(x, 2, 2) }, "size must be odd"},
+		"LCN size 0":     {func(x *Node) *Node { return neurn.NewLCN(nil, x).KernelSize(0).Done() }, "size must be odd"},
+		"LCN sigma 0":    {func(x *Node) *Node { return neurn.NewLCN(nil, x).Sigma(0).Done() }, "sigma"},
+		"LCN sigma < 0":  {func(x *Node) *Node { return neurn.NewLCN(nil, x).Sigma(-1).Done() }, "sigma"},
+		"LCN sigma NaN":  {func(x *Node) *Node { return neurn.NewLCN(nil, x).Sigma(nan).Done() }, "sigma"},
+		"LCN sigma +Inf": {func(x *Node) *Node { return neurn.NewLCN(nil, x).Sigma(inf).Done() }, "sigma"},
 	}
 	for name, cfg := range configs {
 		exec, err := NewExec(backend, cfg.fn)

@@ -5,13 +5,13 @@ import (
 	"math"
 )
 
-// ReferenceLRN evaluates Local Response Normalization ([LocalResponseNorm]) exactly as
+// ReferenceLRN evaluates Local Response Normalization ([LRN]) exactly as
 // Krizhevsky, Sutskever and Hinton (2012, section 3.3) write it, in float64, with a naive loop
 // over each pixel's window of channels:
 //
 //	b^i = a^i / (bias + alpha * sum_{j=max(0, i-n/2)}^{min(N-1, i+n/2)} (a^j)^2)^beta
 //
-// It is the oracle the tests compare [LocalResponseNorm] against. images is a flat row-major
+// It is the oracle the tests compare [LRN] against. images is a flat row-major
 // [n, h, w, c] array (here n is the batch size; size is the window); the result has the same
 // layout.
 func ReferenceLRN(images []float64, n, h, w, c, size int, alpha, beta, bias float64) ([]float64, error) {
@@ -38,7 +38,7 @@ func ReferenceLRN(images []float64, n, h, w, c, size int, alpha, beta, bias floa
 	return out, nil
 }
 
-// ReferenceLCN evaluates Local Contrast Normalization ([LocalContrastNorm]) as Jarrett et al.
+// ReferenceLCN evaluates Local Contrast Normalization ([LCN]) as Jarrett et al.
 // (2009, section 2.1) write it, in float64, with naive loops over each pixel's size x size
 // window and all channels, using the 2-D Gaussian window directly (not its separable form):
 //
@@ -48,7 +48,7 @@ func ReferenceLRN(images []float64, n, h, w, c, size int, alpha, beta, bias floa
 //	y_ijk = v_ijk / max(c, sigma_jk, LCNFloor)
 //
 // with pixels outside the image counted as zeros. It is the oracle the tests compare
-// [LocalContrastNorm] against. images is a flat row-major [n, h, w, c] array; the result has
+// [LCN] against. images is a flat row-major [n, h, w, c] array; the result has
 // the same layout.
 func ReferenceLCN(images []float64, n, h, w, c, size int, sigma float64) ([]float64, error) {
 	if err := checkReferenceShape("ReferenceLCN", images, n, h, w, c); err != nil {

@@ -21,8 +21,8 @@ const NormalizationsName = "normalizations"
 // contrasts it with (section "Neural Response Normalization"): for the rows of
 // [NeuRNExamples] (real MNIST digits and seeded synthetic domain shifts), the input, NeuRN
 // (k = opts.KernelSizes[0]), Local Response Normalization with AlexNet's constants
-// ([neurn.LocalResponseNorm]: size 5, alpha 1e-4, beta 0.75, bias 2) and Local Contrast
-// Normalization as Jarrett et al. 2009 ([neurn.LocalContrastNorm]: 9 x 9 Gaussian window,
+// ([neurn.LRN]: size 5, alpha 1e-4, beta 0.75, bias 2) and Local Contrast
+// Normalization as Jarrett et al. 2009 ([neurn.LCN]: 9 x 9 Gaussian window,
 // sigma 2). LRN and LCN outputs are not in [0, 1]: each of their panels is min-max scaled for
 // display, which the caption says. Greyscale rows are replicated to 3 channels so that LRN, a
 // normalization across channels, has channels to work on.
@@ -42,10 +42,10 @@ func Normalizations(opts NeuRNExamplesOptions) (*Figure, error) {
 	}{
 		{fmt.Sprintf("NeuRN k=%d", k), false, func(x *Node) *Node { return neurn.NeuRN(x, k, opts.PerChannel) }},
 		{"LRN (AlexNet)", true, func(x *Node) *Node {
-			return neurn.LocalResponseNorm(x, neurn.DefaultLRNSize, neurn.DefaultLRNAlpha, neurn.DefaultLRNBeta, neurn.DefaultLRNBias)
+			return neurn.LRN(x, neurn.DefaultLRNSize, neurn.DefaultLRNAlpha, neurn.DefaultLRNBeta, neurn.DefaultLRNBias)
 		}},
 		{"LCN (Jarrett 2009)", true, func(x *Node) *Node {
-			return neurn.LocalContrastNorm(x, neurn.DefaultLCNKernelSize, neurn.DefaultLCNSigma)
+			return neurn.LCN(x, neurn.DefaultLCNKernelSize, neurn.DefaultLCNSigma)
 		}},
 	}
 	grid := &ImageGrid{

@@ -72,7 +72,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return usageError{err}
 		}
-		files, data = comparison.SurveyFiles(s), comparison.SurveyData(s)
+		files, data = comparison.SurveyFiles(s), comparison.SurveyDescription(s)
 	}
 	backend, err := mvc.Backend()
 	if err != nil {

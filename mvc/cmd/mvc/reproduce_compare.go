@@ -50,7 +50,7 @@ func compareResult(c *reproduceContext) (*comparison.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := comparison.Run(comparison.SurveyFiles(s), comparison.SurveyData(s), comparison.Options{Profile: p,
+	res, err := comparison.Run(comparison.SurveyFiles(s), comparison.SurveyDescription(s), comparison.Options{Profile: p,
 		RunsDir: filepath.Join(c.Out, cifarRunsDir), RunProfile: c.Profile, Backend: c.Backend, Seed: 42, Log: c.Stdout})
 	if err != nil {
 		return nil, err
