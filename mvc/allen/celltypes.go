@@ -5,13 +5,44 @@ import (
 	"strings"
 )
 
-// Classes of Cre lines.
+// CellClass is the class of the neurons a Cre line labels: [Excitatory] or [Inhibitory] (or
+// [UnknownClass] for a line outside [CreLines]). Its value is the word the experiment metadata
+// and the simulated cortex's files use ("excitatory"); [CellClass.Code] is the one-letter code
+// the results tables and figures use ("E").
+type CellClass string
+
+// The classes of Cre lines.
 const (
-	Excitatory = "excitatory"
-	Inhibitory = "inhibitory"
+	Excitatory CellClass = "excitatory"
+	Inhibitory CellClass = "inhibitory"
 	// UnknownClass is the class of a Cre line outside [CreLines].
-	UnknownClass = "unknown"
+	UnknownClass CellClass = "unknown"
 )
+
+// Code returns the class's one-letter code, as results tables and figures write it: "E" for
+// [Excitatory], "I" for [Inhibitory], "" for any other class.
+func (c CellClass) Code() string {
+	switch c {
+	case Excitatory:
+		return "E"
+	case Inhibitory:
+		return "I"
+	}
+	return ""
+}
+
+// ParseCellClass reads a class written either way: "E" or "excitatory" is [Excitatory], "I" or
+// "inhibitory" [Inhibitory] (any case, surrounding spaces ignored); anything else is
+// [UnknownClass].
+func ParseCellClass(s string) CellClass {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "e", "excitatory":
+		return Excitatory
+	case "i", "inhibitory":
+		return Inhibitory
+	}
+	return UnknownClass
+}
 
 // Areas are the six visual areas of the Brain Observatory (Visual Coding), in the order the
 // simulated survey writes them: primary visual cortex (VISp) and the lateral (VISl),
@@ -25,7 +56,7 @@ type CreLine struct {
 	// Gene is the gene name: the genotype's text before the first '-' ("Cux2").
 	Gene string
 	// Class is [Excitatory] or [Inhibitory].
-	Class string
+	Class CellClass
 	// Genotype is a full genotype string in the style of the Allen files (Cre driver, then
 	// reporter lines separated by ';'), written by the simulated cortex.
 	Genotype string
@@ -58,6 +89,16 @@ var CreLines = []CreLine{
 	{"Pvalb", Inhibitory, "Pvalb-IRES-Cre/wt;Ai162(TIT2L-GC6s-ICL-tTA2)/wt", "all", 375, "GCaMP6s"},
 }
 
+// CreLineGenes returns the gene names of [CreLines], in their order: the order in which tables
+// and figures list Cre lines.
+func CreLineGenes() []string {
+	genes := make([]string, len(CreLines))
+	for i, c := range CreLines {
+		genes[i] = c.Gene
+	}
+	return genes
+}
+
 // LookupCreLine returns the Cre line with this gene name (case-sensitive, as in [CreLines]).
 func LookupCreLine(gene string) (CreLine, bool) {
 	i := slices.IndexFunc(CreLines, func(c CreLine) bool { return c.Gene == gene })
@@ -78,7 +119,7 @@ func CreLineOfGenotype(genotype string) string {
 
 // ClassOf returns [Excitatory] or [Inhibitory] for a Cre line's gene name, [UnknownClass] for a
 // gene outside [CreLines].
-func ClassOf(gene string) string {
+func ClassOf(gene string) CellClass {
 	if c, ok := LookupCreLine(gene); ok {
 		return c.Class
 	}

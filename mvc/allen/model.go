@@ -75,7 +75,7 @@ var indicatorKernels = map[string]struct{ Rise, Decay, SpikeDFF float64 }{
 // rectifier, Poisson spiking and a calcium indicator kernel.
 type CellModel struct {
 	// Class is [Excitatory] or [Inhibitory].
-	Class string `json:"class"`
+	Class CellClass `json:"class"`
 	// CentreXDeg and CentreYDeg locate the receptive field relative to the screen centre, in
 	// degrees (x to the right, y down).
 	CentreXDeg float64 `json:"centre_x_deg"`

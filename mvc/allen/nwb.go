@@ -68,7 +68,7 @@ type Metadata struct {
 	// CreLine is the Cre line's gene name, e.g. "Cux2" ([CreLineOfGenotype]).
 	CreLine string `json:"cre_line"`
 	// Class is [Excitatory], [Inhibitory] or [UnknownClass] ([ClassOf]).
-	Class string `json:"class"`
+	Class CellClass `json:"class"`
 	// Area is the imaged visual area, e.g. "VISp".
 	Area string `json:"area"`
 	// ImagingDepthUM is the imaging depth in micrometres.

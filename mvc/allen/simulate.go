@@ -118,9 +118,9 @@ func (o *SimOptions) check() error {
 
 // GroundTruth is what the simulator knows about an experiment's cells, saved beside its file.
 type GroundTruth struct {
-	Area    string `json:"area"`
-	CreLine string `json:"cre_line"`
-	Class   string `json:"class"`
+	Area    string    `json:"area"`
+	CreLine string    `json:"cre_line"`
+	Class   CellClass `json:"class"`
 	// Height and Width are the template size of the fields; DegreesWide the angle it spans.
 	Height      int         `json:"height"`
 	Width       int         `json:"width"`

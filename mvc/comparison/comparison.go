@@ -217,7 +217,7 @@ func SelectCells(cells []CellRef, p Profile, seed uint64) ([]CellRef, []string, 
 	classes := make([]string, len(cells))
 	for i, c := range cells {
 		vectors[i] = c.Map.Values
-		classes[i] = similarity.NormalizeClass(c.Class)
+		classes[i] = allen.ParseCellClass(c.Class).Code()
 	}
 	sels, err := embed.SelectByClass(vectors, classes, embed.SelectOptions{K: p.K, PerCluster: p.PerCluster, Seed: seed})
 	if err != nil {
@@ -293,7 +293,7 @@ func Run(files []string, data string, opts Options) (*Result, error) {
 func (r *Result) provenance() string {
 	nE, nI := 0, 0
 	for _, c := range r.Cells {
-		if similarity.NormalizeClass(c.Class) == similarity.Excitatory {
+		if allen.ParseCellClass(c.Class) == allen.Excitatory {
 			nE++
 		} else {
 			nI++

@@ -222,10 +222,10 @@ func SaveFigures(r *Result, dir string) (paths, notes []string, err error) {
 // min-max scaled values of the base and the NeuRN model's kernel nearest that cell by Eq. 1.
 func (r *Result) kdeFigure(base, neurn *Kernels, common string) (*plots.Figure, error) {
 	var panels []plots.KDEPanel
-	for _, class := range []string{similarity.Excitatory, similarity.Inhibitory} {
+	for _, class := range []string{allen.Excitatory.Code(), allen.Inhibitory.Code()} {
 		n := 0
 		for _, c := range r.Cells {
-			if n == r.Profile.KDECells || similarity.NormalizeClass(c.Class) != class {
+			if n == r.Profile.KDECells || allen.ParseCellClass(c.Class).Code() != class {
 				continue
 			}
 			kh, kw := base.Shape[0], base.Shape[1]
@@ -269,9 +269,9 @@ func (r *Result) kdeFigure(base, neurn *Kernels, common string) (*plots.Figure, 
 // stimulus sequence. nil when the area has no selected cell.
 func (r *Result) overlayFigure(area, label string, base, neurn *Kernels) (*plots.Figure, error) {
 	var cells []CellRef
-	for _, class := range []string{similarity.Excitatory, similarity.Inhibitory} {
+	for _, class := range []string{allen.Excitatory.Code(), allen.Inhibitory.Code()} {
 		for _, c := range r.Cells {
-			if c.Area == area && similarity.NormalizeClass(c.Class) == class && !slices.ContainsFunc(cells, func(x CellRef) bool { return x.ID == c.ID }) {
+			if c.Area == area && allen.ParseCellClass(c.Class).Code() == class && !slices.ContainsFunc(cells, func(x CellRef) bool { return x.ID == c.ID }) {
 				cells = append(cells, c)
 				break
 			}
@@ -393,7 +393,7 @@ func overlayPanel(c CellRef, seconds float64, base, neurn *Kernels, boot similar
 			shown[t-first] = pr.Image
 		}
 	}
-	pn := &plots.OverlayPanel{Title: fmt.Sprintf("%s cell %s (%s, %s)", similarity.NormalizeClass(c.Class), c.ID, c.Area, c.Cre)}
+	pn := &plots.OverlayPanel{Title: fmt.Sprintf("%s cell %s (%s, %s)", allen.ParseCellClass(c.Class).Code(), c.ID, c.Area, c.Cre)}
 	for t := first; t < last; t++ {
 		pn.Times = append(pn.Times, times[t]-times[first])
 		pn.DFF = append(pn.DFF, trace[t])

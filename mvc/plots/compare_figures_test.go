@@ -4,12 +4,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mice2machines/mice2machines/mvc/allen"
 	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
 
 // compareTable builds a two-model table by hand: one Cre line, one area.
 func compareTable() *similarity.Table {
-	cre := similarity.Group{Level: similarity.LevelCre, Area: similarity.All, Cre: "Cux2", Class: similarity.Excitatory}
+	cre := similarity.Group{Level: similarity.LevelCre, Area: similarity.All, Cre: "Cux2", Class: allen.Excitatory.Code()}
 	area := similarity.Group{Level: similarity.LevelArea, Area: "VISal", Cre: similarity.All, Class: similarity.All}
 	t := &similarity.Table{Level: 0.95, Resamples: 10, Permutations: 10}
 	for _, neurn := range []bool{false, true} {

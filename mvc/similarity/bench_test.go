@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/mice2machines/mice2machines/mvc/allen"
 )
 
 // paperScaleInput is the paper's selection size: 500 excitatory + 500 inhibitory cells (16x16
@@ -13,11 +15,11 @@ func paperScaleInput(kh int) Input {
 	rng := rand.New(rand.NewPCG(1, 1))
 	var in Input
 	for i := range 1000 {
-		cre := CreLines[i%10]
+		cre := allen.CreLines[i%10].Gene
 		if i >= 500 {
-			cre = CreLines[10+i%3]
+			cre = allen.CreLines[10+i%3].Gene
 		}
-		in.Cells = append(in.Cells, Cell{ID: fmt.Sprint(i), Area: Areas[i%6], Cre: cre, Map: randomMap(rng, 16, 16)})
+		in.Cells = append(in.Cells, Cell{ID: fmt.Sprint(i), Area: allen.Areas[i%6], Cre: cre, Map: randomMap(rng, 16, 16)})
 	}
 	for a := range 13 {
 		for _, neurn := range []bool{false, true} {

@@ -10,7 +10,7 @@ import (
 
 // CellsFromResult turns one experiment file's neural representations (mvc/represent) into
 // [Cell]s for [Aggregate]: area and Cre line from the file's metadata, class from the Cre line
-// (or from the metadata's class for a line outside [CreLines]), ID "experiment/cell_specimen_id"
+// (or from the metadata's class for a line outside [allen.CreLines]), ID "experiment/cell_specimen_id"
 // (cell_specimen_id alone when the file has no experiment id).
 func CellsFromResult(res *represent.Result) ([]Cell, error) {
 	if res == nil || res.Metadata == nil {
@@ -20,9 +20,9 @@ func CellsFromResult(res *represent.Result) ([]Cell, error) {
 	if md.Area == "" || md.CreLine == "" {
 		return nil, errors.Errorf("cells from %s: metadata lacks the area (%q) or Cre line (%q)", res.File, md.Area, md.CreLine)
 	}
-	class := ClassOfCre(md.CreLine)
+	class := creClassCode(md.CreLine)
 	if class == "" {
-		class = NormalizeClass(md.Class)
+		class = classCode(string(md.Class))
 	}
 	if class == "" {
 		return nil, errors.Errorf("cells from %s: Cre line %q has no known class (metadata says %q)", res.File, md.CreLine, md.Class)

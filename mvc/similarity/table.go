@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mice2machines/mice2machines/mvc/allen"
 	"github.com/pkg/errors"
 )
 
@@ -15,12 +16,13 @@ import (
 type Cell struct {
 	// ID identifies the cell (the Allen cell_specimen_id, or the simulated cortex's id).
 	ID string
-	// Area is the visual area (one of [Areas] for Brain Observatory data).
+	// Area is the visual area (one of [allen.Areas] for Brain Observatory data).
 	Area string
-	// Cre is the Cre line's gene name (one of [CreLines]: "Cux2", "Sst", ...).
+	// Cre is the Cre line's gene name (one of [allen.CreLines]: "Cux2", "Sst", ...).
 	Cre string
-	// Class is [Excitatory] ("E") or [Inhibitory] ("I"); "excitatory" and "inhibitory" are
-	// accepted too. Left empty, it follows from Cre ([ClassOfCre]).
+	// Class is the cell class's code, "E" or "I" ([allen.CellClass.Code]); "excitatory" and
+	// "inhibitory" are accepted too ([allen.ParseCellClass]). Left empty, it follows from Cre
+	// ([allen.ClassOf]). Results tables write the code.
 	Class string
 	// Map is the cell's neural representation (mvc/represent: the peak-lag map of N = T^T . FS).
 	Map Map
@@ -205,7 +207,7 @@ func (in *Input) validate() ([]string, error) {
 			return nil, errors.Errorf("aggregate: %s: id used twice", name)
 		}
 		seen[c.ID] = true
-		class, fromCre := NormalizeClass(c.Class), ClassOfCre(c.Cre)
+		class, fromCre := classCode(c.Class), creClassCode(c.Cre)
 		switch {
 		case c.Class == "" && fromCre == "":
 			return nil, errors.Errorf("aggregate: %s: Cre line %q is not one of the 13, give its class", name, c.Cre)
@@ -261,13 +263,14 @@ func groups(cells []Cell, classes []string) []groupSet {
 	for k, v := range byKey {
 		out = append(out, groupSet{k, v})
 	}
+	creGenes := allen.CreLineGenes()
 	slices.SortFunc(out, func(a, b groupSet) int {
 		return cmp.Or(
 			cmp.Compare(slices.Index(levels, a.Level), slices.Index(levels, b.Level)),
 			cmp.Compare(a.Class, b.Class),
-			cmp.Compare(orderIndex(Areas, a.Area), orderIndex(Areas, b.Area)),
+			cmp.Compare(orderIndex(allen.Areas, a.Area), orderIndex(allen.Areas, b.Area)),
 			strings.Compare(a.Area, b.Area),
-			cmp.Compare(orderIndex(CreLines, a.Cre), orderIndex(CreLines, b.Cre)),
+			cmp.Compare(orderIndex(creGenes, a.Cre), orderIndex(creGenes, b.Cre)),
 			strings.Compare(a.Cre, b.Cre),
 		)
 	})

@@ -85,7 +85,7 @@ func TestAggregateValues(t *testing.T) {
 		var sum float64
 		n := 0
 		for _, c := range in.Cells {
-			class := ClassOfCre(c.Cre)
+			class := creClassCode(c.Cre)
 			if (r.Area != All && r.Area != c.Area) || (r.Cre != All && r.Cre != c.Cre) || (r.Class != All && r.Class != class) {
 				continue
 			}
@@ -110,7 +110,7 @@ func TestAggregateValues(t *testing.T) {
 	if g := table.Rows[0].Group; g != (Group{LevelAll, All, All, All}) {
 		t.Errorf("first row group %+v", g)
 	}
-	r, ok := table.Row("net", false, Group{LevelAreaCre, "VISp", "Cux2", Excitatory})
+	r, ok := table.Row("net", false, Group{LevelAreaCre, "VISp", "Cux2", allen.Excitatory.Code()})
 	if !ok || r.NCells != 3 {
 		t.Errorf("row lookup: %+v %v", r, ok)
 	}
@@ -142,7 +142,7 @@ func TestAggregateValues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, _ := table.Row("net", false, Group{LevelCre, All, cre, ClassOfCre(cre)})
+		r, _ := table.Row("net", false, Group{LevelCre, All, cre, creClassCode(cre)})
 		if r.CKA == nil {
 			t.Fatalf("%s row has no CKA: %+v", cre, r)
 		}
@@ -294,7 +294,7 @@ func TestCellsFromResultAndMapsFromFloat32(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Cell{ID: "7/12", Area: "VISpm", Cre: "Vip", Class: Inhibitory, Map: Map{1, 2, []float64{3, 1}}}
+	want := Cell{ID: "7/12", Area: "VISpm", Cre: "Vip", Class: allen.Inhibitory.Code(), Map: Map{1, 2, []float64{3, 1}}}
 	if len(cells) != 2 || !reflect.DeepEqual(cells[1], want) {
 		t.Errorf("cells %+v, want second %+v", cells, want)
 	}
@@ -303,7 +303,7 @@ func TestCellsFromResultAndMapsFromFloat32(t *testing.T) {
 		t.Error("unknown Cre line and class: no error")
 	}
 	res.Metadata.Class = allen.Excitatory
-	if cells, err := CellsFromResult(res); err != nil || cells[0].Class != Excitatory {
+	if cells, err := CellsFromResult(res); err != nil || cells[0].Class != allen.Excitatory.Code() {
 		t.Errorf("unknown Cre line with a class: %v %v", cells, err)
 	}
 	maps, err := MapsFromFloat32([]float32{1, 2, 3, 4, 5, 6}, 3, 1, 2)

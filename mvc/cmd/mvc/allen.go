@@ -254,7 +254,7 @@ func runAllenInfo(args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	info := allenInfo{File: positional[0], ExperimentID: m.ExperimentID, Genotype: m.Genotype, CreLine: m.CreLine,
-		Class: m.Class, Area: m.Area, ImagingDepthUM: m.ImagingDepthUM, Indicator: m.Indicator, SessionType: m.SessionType,
+		Class: string(m.Class), Area: m.Area, ImagingDepthUM: m.ImagingDepthUM, Indicator: m.Indicator, SessionType: m.SessionType,
 		Notes: m.Notes, Simulated: strings.HasPrefix(m.Notes, allen.SimulatedLabel)}
 	info.CellSpecimenIDs = m.CellSpecimenIDs[:min(infoIDs, len(m.CellSpecimenIDs))]
 	if info.Cells, info.Frames, err = f.Shape(); err != nil {
