@@ -11,6 +11,7 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/data"
+	mvcruns "github.com/mice2machines/mice2machines/mvc/runs"
 	"github.com/mice2machines/mice2machines/mvc/similarity"
 	"github.com/mice2machines/mice2machines/mvc/train"
 	"github.com/mice2machines/mice2machines/mvc/zoo"
@@ -35,12 +36,12 @@ func TestKernelsFromCheckpoint(t *testing.T) {
 	for c := range CIFAR27Classes {
 		ds.ClassNames = append(ds.ClassNames, string(rune('a'+c%26))+strings.Repeat("x", c/26))
 	}
-	spec := runSpec{Model: "digitnet", Width: p.Width, Classes: CIFAR27Classes, Size: CIFAR27Size, Seed: 1}
+	spec := mvcruns.Spec{Model: "digitnet", Width: p.Width, Classes: CIFAR27Classes, Size: CIFAR27Size, Seed: 1}
 	m, err := zoo.New("digitnet", zoo.Config{Classes: CIFAR27Classes, InputSize: CIFAR27Size, Channels: 3, Width: p.Width, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(runs, RunName("digitnet", false, "smoke"))
+	dir := filepath.Join(runs, mvcruns.CIFAR27RunName("digitnet", 0, "smoke"))
 	cfg := train.Config{Model: m.Logits, ModelSpec: spec, Height: CIFAR27Size, Width: CIFAR27Size, Channels: 3,
 		Classes: CIFAR27Classes, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 1, Seed: 1, Dir: dir, LearningRate: 0.05}
 	if _, err := train.Run(context.Background(), mvc.MustBackend(), cfg, ds, nil); err != nil {
@@ -104,7 +105,7 @@ func TestKernelsFromCheckpoint(t *testing.T) {
 func TestKernelsExportBadFiles(t *testing.T) {
 	p, _ := LookupProfile("smoke")
 	runs := t.TempDir()
-	dir := filepath.Join(runs, RunName("digitnet", false, "smoke"))
+	dir := filepath.Join(runs, mvcruns.CIFAR27RunName("digitnet", 0, "smoke"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package comparison
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc/embed"
 	"github.com/mice2machines/mice2machines/mvc/represent"
+	"github.com/mice2machines/mice2machines/mvc/runs"
 	"github.com/mice2machines/mice2machines/mvc/similarity"
 	"github.com/mice2machines/mice2machines/mvc/train"
 	"github.com/mice2machines/mice2machines/mvc/zoo"
@@ -50,24 +50,6 @@ type Kernels struct {
 // Label is "name" or "name+NeuRN".
 func (k *Kernels) Label() string { return similarity.Model{Name: k.Name, NeuRN: k.NeuRN}.Label() }
 
-// RunName is the directory name the reproduce step train_cifar27 gives a CIFAR-27 run.
-func RunName(model string, neurn bool, profile string) string {
-	if neurn {
-		return fmt.Sprintf("cifar27-%s-neurn%d-%s", model, NeuRNKernel, profile)
-	}
-	return fmt.Sprintf("cifar27-%s-%s", model, profile)
-}
-
-// runSpec is the part of a checkpoint's model spec (mvc train's) needed to rebuild the model.
-type runSpec struct {
-	Model   string  `json:"model"`
-	NeuRN   int     `json:"neurn"`
-	Width   float64 `json:"width"`
-	Classes int     `json:"classes"`
-	Size    int     `json:"size"`
-	Seed    uint64  `json:"seed"`
-}
-
 // LoadKernels returns a model's first-convolution kernel maps: from its CIFAR-27 checkpoint in
 // opts.RunsDir when there is one, else from the run's committed [KernelsFile] (the same trained
 // kernels, [ExportKernels]), else from the model's seeded initial weights (built at the
@@ -79,7 +61,7 @@ func LoadKernels(name string, neurn bool, p Profile, opts Options) (*Kernels, er
 	var err error
 	run := ""
 	if opts.RunsDir != "" {
-		run = filepath.Join(opts.RunsDir, RunName(name, neurn, opts.RunProfile))
+		run = filepath.Join(opts.RunsDir, runs.CIFAR27RunName(name, neurnK(neurn), opts.RunProfile))
 	}
 	switch {
 	case run != "" && exists(filepath.Join(run, train.CheckpointFile)):
@@ -104,6 +86,14 @@ func LoadKernels(name string, neurn bool, p Profile, opts Options) (*Kernels, er
 	return k, nil
 }
 
+// neurnK is NeuRN's window in the model's variant: [NeuRNKernel] with NeuRN, 0 without.
+func neurnK(neurn bool) int {
+	if neurn {
+		return NeuRNKernel
+	}
+	return 0
+}
+
 // exists tells whether path names a file.
 func exists(path string) bool {
 	st, err := os.Stat(path)
@@ -115,9 +105,9 @@ func (k *Kernels) fromCheckpoint(path string) ([]float32, error) {
 	if err != nil {
 		return nil, errors.Wrapf(err, "comparison: %s", k.Label())
 	}
-	var spec runSpec
-	if err := json.Unmarshal(ckpt.State.Setup.ModelSpec, &spec); err != nil || spec.Model == "" {
-		return nil, errors.Errorf("comparison: checkpoint %s has no zoo model spec", path)
+	spec, err := runs.SpecOf(ckpt.State.Setup.ModelSpec, path)
+	if err != nil {
+		return nil, errors.WithMessage(err, "comparison")
 	}
 	m, err := zoo.New(spec.Model, zoo.Config{Classes: spec.Classes, InputSize: spec.Size, Channels: 3, Width: spec.Width,
 		NeuRN: spec.NeuRN > 0, NeuRNKernel: spec.NeuRN, Seed: int64(spec.Seed)})

@@ -173,8 +173,12 @@ func (r *Run) EvaluateSplit(ctx context.Context, name, split string, n int) (tra
 // EvaluateOn measures the run's model on a dataset, which must have the model's classes.
 func (r *Run) EvaluateOn(ctx context.Context, ds *data.Dataset) (train.Evaluation, error) {
 	if len(ds.ClassNames) != r.Spec.Classes {
-		return train.Evaluation{}, mvc.InputErrorf("dataset %s has %d classes, the model %d: evaluate it on data of its own classes",
-			ds.Name, len(ds.ClassNames), r.Spec.Classes)
+		where := ""
+		if r.Dir != "" {
+			where = " in " + r.Dir
+		}
+		return train.Evaluation{}, mvc.InputErrorf("dataset %s has %d classes, the model%s was trained for %d: evaluate it on data of its own classes",
+			ds.Name, len(ds.ClassNames), where, r.Spec.Classes)
 	}
 	backend, err := backendOr(r.backend)
 	if err != nil {

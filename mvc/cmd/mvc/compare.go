@@ -9,6 +9,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/allen"
 	"github.com/mice2machines/mice2machines/mvc/comparison"
+	"github.com/mice2machines/mice2machines/mvc/runs"
 )
 
 func init() {
@@ -30,7 +31,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 			"quick (every model at width 0.25, the paper's 10 x 50), paper (full width).", stderr)
 	survey := fs.String("survey", "", "folder of a simulated survey (survey.json), instead of the cached one")
 	nwb := fs.String("nwb", "", "comma-separated NWB files or glob patterns (real Brain Observatory session B files)")
-	runs := fs.String("runs", "", "folder of the CIFAR-27 fine-tuning runs (default: <out>/runs, where mvc reproduce puts them)")
+	runsDir := fs.String("runs", "", "folder of the CIFAR-27 fine-tuning runs (default: <out>/runs, where mvc reproduce puts them)")
 	out := fs.String("out", "", "output folder (default: figures; "+smokeOut+" for the smoke profile)")
 	profile := fs.String("profile", "quick", "smoke, quick or paper")
 	seed := fs.Uint64("seed", 42, "seed of the selection, bootstrap and permutations")
@@ -43,8 +44,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if *survey != "" && *nwb != "" {
 		return badInput("give --survey or --nwb, not both")
 	}
-	if *runs == "" {
-		*runs = filepath.Join(*out, cifarRunsDir)
+	if *runsDir == "" {
+		*runsDir = filepath.Join(*out, runs.CIFAR27RunsDir)
 	}
 	p, err := comparison.LookupProfile(*profile)
 	if err != nil {
@@ -78,7 +79,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := comparison.Run(files, data, comparison.Options{Profile: p, RunsDir: *runs, RunProfile: *profile,
+	res, err := comparison.Run(files, data, comparison.Options{Profile: p, RunsDir: *runsDir, RunProfile: *profile,
 		Backend: backend, Seed: *seed, Log: stdout})
 	if err != nil {
 		return err

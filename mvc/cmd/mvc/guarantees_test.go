@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/runs"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
@@ -213,11 +214,11 @@ func TestReproduceCIFAR27Workers(t *testing.T) {
 		if n := strings.Count(all, name+": 1 epochs"); n != 1 {
 			t.Errorf("%s trained %d times, want once:\n%s\n---\n%s", name, n, outs[0], outs[1])
 		}
-		if _, ok := cifarRunDone(filepath.Join(dir, cifarRunsDir, name)); !ok {
+		if _, ok := runs.Finished(filepath.Join(dir, runs.CIFAR27RunsDir, name)); !ok {
 			t.Errorf("%s not finished", name)
 		}
 	}
-	if matches, _ := filepath.Glob(filepath.Join(dir, cifarRunsDir, "*.claim")); len(matches) != 0 {
+	if matches, _ := filepath.Glob(filepath.Join(dir, runs.CIFAR27RunsDir, "*.claim")); len(matches) != 0 {
 		t.Errorf("claims left: %v", matches)
 	}
 }

@@ -63,6 +63,13 @@ func (e usageError) Unwrap() error { return e.err }
 
 func badInput(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// isBadInput tells whether err comes from bad usage or input (exit status 2): a usageError of
+// this program, or an error of the library that mvc.ErrInput matches.
+func isBadInput(err error) bool {
+	var ue usageError
+	return errors.As(err, &ue) || errors.Is(err, mvc.ErrInput)
+}
+
 func main() {
 	mvc.AbortOnCrash()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -95,8 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	default:
 		fmt.Fprintf(stderr, "mvc %s: %s\n", args[0], oneLine(err.Error()))
-		var ue usageError
-		if errors.As(err, &ue) {
+		if isBadInput(err) {
 			return exitUsage
 		}
 		return 1

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/mice2machines/mice2machines/mvc/comparison"
+	"github.com/mice2machines/mice2machines/mvc/runs"
 	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
 
@@ -51,7 +52,7 @@ func compareResult(c *reproduceContext) (*comparison.Result, error) {
 		return nil, err
 	}
 	res, err := comparison.Run(comparison.SurveyFiles(s), comparison.SurveyDescription(s), comparison.Options{Profile: p,
-		RunsDir: filepath.Join(c.Out, cifarRunsDir), RunProfile: c.Profile, Backend: c.Backend, Seed: 42, Log: c.Stdout})
+		RunsDir: filepath.Join(c.Out, runs.CIFAR27RunsDir), RunProfile: c.Profile, Backend: c.Backend, Seed: 42, Log: c.Stdout})
 	if err != nil {
 		return nil, err
 	}

@@ -20,15 +20,12 @@ func init() {
 // committed under figures/dg) and writes its tables; Table 1 runs start from the profile's
 // default weights (dg.Table1Profile.InitFromCIFAR27), as "mvc dg" without --init.
 func reproduceDG(c *reproduceContext, experiment string) error {
-	fresh, err := dgFreshInit(c.Profile, "")
+	fresh, err := dg.FreshInit(c.Profile, "")
 	if err != nil {
 		return err
 	}
-	j := dgJob{
-		experiment: experiment, profile: c.Profile, out: c.Out, log: c.Stdout, watchdog: &train.Watchdog{},
-		freshInit: fresh,
-	}
-	paths, err := j.run(context.Background(), c.Backend)
+	j := dg.Job{Experiment: experiment, Profile: c.Profile, Out: c.Out, Log: c.Stdout, Watchdog: &train.Watchdog{}, FreshInit: fresh}
+	paths, err := j.Run(context.Background(), c.Backend)
 	if err != nil {
 		return err
 	}

@@ -10,13 +10,13 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/runs"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
@@ -57,71 +57,27 @@ func workerExit(command string, err error) int {
 		return 0
 	}
 	fmt.Fprintf(os.Stderr, "mvc %s: %s\n", command, oneLine(err.Error()))
-	var ue usageError
-	if errors.As(err, &ue) {
+	if isBadInput(err) {
 		return exitUsage
 	}
 	return train.ExitCode(err)
 }
 
-// dataNames are the datasets "mvc train" and "mvc eval" accept.
-var dataNames = []string{"cifar27", "mnist", "usps", "svhn", "mnistm", "syn"}
-
-// loadData loads a split ("train" or "test") of a dataset by name: CIFAR-27 from
-// $MVC_DATA/cifar100, the digit domains through data.LoadDomain. n > 0 keeps the first n
-// images.
+// loadData loads a split of a dataset by name (data.Load), its first n images when n > 0.
 func loadData(name, split string, n int, seed uint64) (*data.Dataset, error) {
-	var d *data.Dataset
-	var err error
-	switch strings.ToLower(name) {
-	case "cifar27", "cifar-27":
-		d, err = data.LoadCIFAR27(split)
-	case "":
-		return nil, badInput("--data is required: one of %s", strings.Join(dataNames, ", "))
-	default:
-		if !slices.Contains(dataNames, strings.ToLower(name)) {
-			return nil, badInput("--data %q: want one of %s", name, strings.Join(dataNames, ", "))
-		}
-		d, err = data.LoadDomain(name, split, data.DomainOptions{N: n, Seed: seed})
-	}
+	d, err := data.Load(name, split, data.DomainOptions{N: n, Seed: seed})
 	if err != nil {
+		if errors.Is(err, mvc.ErrInput) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("dataset %s (%s split) is not available: %w", name, split, err)
-	}
-	if n > 0 {
-		d = d.First(n)
 	}
 	return d, nil
 }
 
-// modelSpec is what a checkpoint records about its model (train.Config.ModelSpec), enough for
-// "mvc eval" and --resume to rebuild it.
-type modelSpec struct {
-	// Model is the zoo name, or "onnx" for an ONNX backbone (then ONNX is its path).
-	Model      string  `json:"model"`
-	ONNX       string  `json:"onnx,omitempty"`
-	ONNXOutput string  `json:"onnx_output,omitempty"`
-	NeuRN      int     `json:"neurn"`
-	Width      float64 `json:"width"`
-	Classes    int     `json:"classes"`
-	Size       int     `json:"size"`
-	Seed       uint64  `json:"seed"`
-}
-
-// buildModel returns the model function a spec describes.
-func buildModel(s modelSpec) (train.ModelFn, error) {
-	if s.Model == "onnx" {
-		b, err := train.ONNXBackbone(s.ONNX)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		return b.Model(s.Classes, train.BackboneOptions{NeuRN: s.NeuRN, Output: s.ONNXOutput}), nil
-	}
-	return zooModel(s)
-}
-
 // trainOptions are the parsed flags of "mvc train".
 type trainOptions struct {
-	spec                           modelSpec
+	spec                           runs.Spec
 	data, out, init                string
 	epochs, batch, patience, steps int
 	subset                         int
@@ -133,7 +89,7 @@ type trainOptions struct {
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train",
-		"--model NAME|--onnx FILE [--neurn K] --data "+strings.Join(dataNames, "|")+
+		"--model NAME|--onnx FILE [--neurn K] --data "+strings.Join(data.Names(), "|")+
 			" [--width W] [--epochs E] [--init CKPT] --out DIR [--resume]",
 		"Fine-tunes a model as the paper does (Adam, learning rate 0.001, batch 256, softmax\n"+
 			"cross-entropy, early stopping on validation accuracy with patience 5, restoring the best\n"+
@@ -155,7 +111,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&o.spec.Width, "width", 1, "width multiplier of the architecture")
 	fs.IntVar(&o.spec.Size, "size", 32, "input images are resized to size x size x 3")
 	fs.Uint64Var(&o.spec.Seed, "seed", 1, "seed of the initialisation, validation split and shuffling")
-	fs.StringVar(&o.data, "data", "", "training data: "+strings.Join(dataNames, ", "))
+	fs.StringVar(&o.data, "data", "", "training data: "+strings.Join(data.Names(), ", "))
 	fs.StringVar(&o.out, "out", "", "run directory (checkpoints, metrics)")
 	fs.StringVar(&o.init, "init", "", "checkpoint (run directory) to initialise the weights from; the head is new when class counts differ")
 	fs.IntVar(&o.epochs, "epochs", train.DefaultMaxEpochs, "maximum number of epochs (early stopping usually ends sooner)")
@@ -210,12 +166,17 @@ func (o *trainOptions) check() error {
 		return badInput("--restarts must be >= 0")
 	}
 	if o.spec.ONNX != "" {
-		o.spec.Model = "onnx"
+		o.spec.Model = runs.ONNX
 		abs, err := filepath.Abs(o.spec.ONNX)
 		if err != nil {
 			return badInput("--onnx %s: %v", o.spec.ONNX, err)
 		}
 		o.spec.ONNX = abs
+	}
+	probe := o.spec
+	probe.Classes = 1 // known once the data is loaded
+	if err := probe.Validate(); err != nil {
+		return err
 	}
 	if o.patience == 0 {
 		o.patience = -1 // the flag's 0 means no early stopping, like a negative value
@@ -286,7 +247,7 @@ func trainInProcess(ctx context.Context, o trainOptions, stdout, stderr io.Write
 			return usageError{fmt.Errorf("--init: %w", err)}
 		}
 	}
-	fn, err := buildModel(o.spec)
+	fn, err := o.spec.Build()
 	if err != nil {
 		return err
 	}
@@ -309,7 +270,7 @@ func trainInProcess(ctx context.Context, o trainOptions, stdout, stderr io.Write
 		cfg.Watchdog = &train.Watchdog{}
 	}
 	fmt.Fprintf(stderr, "mvc train: %s on %s (%d images: %s), backend %s, run directory %s\n",
-		describeSpec(o.spec), trainSet.Name, trainSet.N, trainSet.Provenance, mvc.ChooseBackend().Config, o.out)
+		o.spec, trainSet.Name, trainSet.N, trainSet.Provenance, mvc.ChooseBackend().Config, o.out)
 	start := time.Now()
 	res, err := train.Run(ctx, backend, cfg, trainSet, nil)
 	if err != nil {
@@ -331,20 +292,6 @@ func trainInProcess(ctx context.Context, o trainOptions, stdout, stderr io.Write
 	return nil
 }
 
-func describeSpec(s modelSpec) string {
-	name := s.Model
-	if s.Model == "onnx" {
-		name = "ONNX backbone " + s.ONNX
-	}
-	if s.NeuRN > 0 {
-		name += fmt.Sprintf(" with NeuRN k=%d", s.NeuRN)
-	}
-	if s.Width != 1 {
-		name += fmt.Sprintf(", width %g", s.Width)
-	}
-	return name
-}
-
 // evalResult is what "mvc eval" prints.
 type evalResult struct {
 	Checkpoint string  `json:"checkpoint"`
@@ -357,11 +304,11 @@ type evalResult struct {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval", "--ckpt DIR --data "+strings.Join(dataNames, "|")+" [--split test|train] [--subset N]",
+	fs := newFlagSet("eval", "--ckpt DIR --data "+strings.Join(data.Names(), "|")+" [--split test|train] [--subset N]",
 		"Evaluates the best weights of a training run (its checkpoint.bin) on a dataset split, resized\n"+
 			"to the run's input size, and prints {\"accuracy\", \"loss\", \"images\", ...} as JSON.", stderr)
 	ckptPath := fs.String("ckpt", "", "run directory (or checkpoint file) written by \"mvc train\"")
-	name := fs.String("data", "", "dataset: "+strings.Join(dataNames, ", "))
+	name := fs.String("data", "", "dataset: "+strings.Join(data.Names(), ", "))
 	split := fs.String("split", "test", "split to evaluate: test or train")
 	subset := fs.Int("subset", 0, "evaluate only the first N images (0: all)")
 	if err := parseFlags(fs, args); err != nil {
@@ -370,43 +317,23 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *ckptPath == "" {
 		return badInput("--ckpt is required")
 	}
-	if *split != "test" && *split != "train" {
-		return badInput("--split %q: want test or train", *split)
-	}
 	if *subset < 0 {
 		return badInput("--subset must be >= 0")
 	}
-	ckpt, err := train.LoadCheckpoint(*ckptPath)
-	if err != nil {
-		return usageError{err}
-	}
-	var spec modelSpec
-	if err := json.Unmarshal(ckpt.State.Setup.ModelSpec, &spec); err != nil || spec.Model == "" {
-		return badInput("%s: the checkpoint does not say which model it holds (not written by mvc train?)", *ckptPath)
-	}
-	ds, err := loadData(*name, *split, *subset, spec.Seed)
+	r, err := runs.Open(*ckptPath)
 	if err != nil {
 		return err
 	}
-	if len(ds.ClassNames) != spec.Classes {
-		return badInput("--data %s has %d classes, the model in %s was trained for %d: evaluate it on data of its own classes",
-			*name, len(ds.ClassNames), *ckptPath, spec.Classes)
-	}
-	fn, err := buildModel(spec)
+	ds, err := loadData(*name, *split, *subset, r.Spec.Seed)
 	if err != nil {
 		return err
 	}
-	backend, err := mvc.Backend()
+	ev, err := r.EvaluateOn(context.Background(), ds)
 	if err != nil {
 		return err
 	}
-	ev, err := train.EvaluateCheckpoint(context.Background(), backend, ckpt, fn, ds)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(stdout)
-	return enc.Encode(evalResult{
+	return json.NewEncoder(stdout).Encode(evalResult{
 		Checkpoint: *ckptPath, Data: ds.Name, Split: *split, Images: ev.Images,
-		Accuracy: ev.Accuracy, Loss: ev.Loss, BestEpoch: ckpt.State.BestEpoch,
+		Accuracy: ev.Accuracy, Loss: ev.Loss, BestEpoch: r.BestEpoch,
 	})
 }

@@ -1,0 +1,101 @@
+package dg
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/runs"
+	"github.com/mice2machines/mice2machines/mvc/train"
+	"github.com/pkg/errors"
+)
+
+// A Table 1 run starts from its model's CIFAR-27 run when one matches, unless --init none; a
+// run stored from a CIFAR-27 run keeps its spec when the checkpoint is gone (a clone renders the
+// committed runs without retraining them).
+func TestJobInitFromCIFAR27(t *testing.T) {
+	out := t.TempDir()
+	spec, _ := json.Marshal(runs.Spec{Model: "digitnet", Width: 0.125, Classes: 27, Size: 32, Seed: 1})
+	sum, _ := json.Marshal(train.Summary{Setup: train.Setup{ModelSpec: spec}})
+	run := filepath.Join(out, runs.CIFAR27RunsDir, runs.CIFAR27RunName("digitnet", 0, "smoke"))
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string][]byte{train.ResultFile: sum, train.CheckpointFile: []byte("weights")} {
+		if err := os.WriteFile(filepath.Join(run, name), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(specs []RunSpec) (inits, bare int) {
+		for _, s := range specs {
+			if s.Model.NeuRN == 0 {
+				bare++
+			}
+			if s.Init != "" {
+				inits++
+				if s.Model.NeuRN != 0 || s.Model.Name != "digitnet" {
+					t.Errorf("%s starts from %s", s.ID(), s.Init)
+				}
+			}
+		}
+		return inits, bare
+	}
+	var chained []RunSpec
+	for _, fresh := range []bool{false, true} {
+		specs, notes, err := Job{Experiment: "table1", Profile: "smoke", Out: out, FreshInit: fresh}.Plan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Smoke: DigitNet bare and +RandConv start from it (there is no +NeuRN CIFAR-27 run here).
+		inits, bare := count(specs)
+		if want := map[bool]int{false: bare, true: 0}[fresh]; bare == 0 || inits != want {
+			t.Errorf("freshInit %v: %d runs start from the CIFAR-27 run, want %d", fresh, inits, want)
+		}
+		if !fresh {
+			chained = specs
+			if msg := strings.Join(notes, "\n"); !strings.Contains(msg, "runs start from fresh weights") || !strings.Contains(msg, "--only train_cifar27") {
+				t.Errorf("the +NeuRN runs start fresh without a note saying so: %q", msg)
+			}
+		}
+	}
+	// The checkpoint goes; one run made from it is stored: that run keeps its spec, the others
+	// start fresh.
+	if err := os.Remove(filepath.Join(run, train.CheckpointFile)); err != nil {
+		t.Fatal(err)
+	}
+	var kept RunSpec
+	for _, s := range chained {
+		if s.Init != "" {
+			kept = s
+			break
+		}
+	}
+	job := Job{Experiment: "table1", Profile: "smoke", Out: out}
+	if err := (Store{Dir: job.StoreDir()}).Save(&RunResult{ID: kept.ID(), Spec: kept}); err != nil {
+		t.Fatal(err)
+	}
+	specs, _, err := job.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inits, _ := count(specs); inits != 1 || !slices.ContainsFunc(specs, func(s RunSpec) bool { return s.ID() == kept.ID() }) {
+		t.Errorf("without the checkpoint %d runs start from it, want 1 (the stored %s)", inits, kept.ID())
+	}
+	// Without --init every profile follows the CIFAR-27 chain.
+	for _, c := range []struct {
+		profile, init string
+		fresh         bool
+	}{{"smoke", "", false}, {"quick", "", false}, {"paper", "", false}, {"quick", "cifar27", false}, {"paper", "none", true}} {
+		fresh, err := FreshInit(c.profile, c.init)
+		if err != nil || fresh != c.fresh {
+			t.Errorf("FreshInit(%q, %q) = %v, %v; want %v", c.profile, c.init, fresh, err, c.fresh)
+		}
+	}
+	if _, err := FreshInit("quick", "imagenet"); !errors.Is(err, mvc.ErrInput) {
+		t.Errorf("FreshInit(quick, imagenet): %v, want an input error", err)
+	}
+}
