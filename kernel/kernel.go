@@ -206,11 +206,11 @@ func (p *Progress) Done() {
 func (p *Progress) String() string {
 	elapsed := time.Since(p.start)
 	eta := "?"
-	if p.done > 0 {
-		eta = (time.Duration(float64(elapsed) * float64(p.total-p.done) / float64(p.done))).Round(time.Second).String()
+	if left, ok := mvc.ETA(elapsed, p.done, p.total); ok {
+		eta = mvc.FormatDuration(left)
 	}
 	return fmt.Sprintf("%s %3.0f%% (%d/%d) elapsed %s, ETA %s", p.label, 100*float64(p.done)/float64(p.total),
-		p.done, p.total, elapsed.Round(time.Second), eta)
+		p.done, p.total, mvc.FormatDuration(elapsed), eta)
 }
 
 func (p *Progress) draw(force bool) {

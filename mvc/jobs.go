@@ -27,47 +27,29 @@ func DefaultJobs() int {
 // jobs), says which job runs it). The calls start in order of i. The first error cancels the
 // context of the calls in flight, no call starts after it, and RunJobs returns it; otherwise it
 // returns ctx's error if ctx was cancelled before every call started, else nil. jobs < 1 counts
-// as 1.
+// as 1. It is [ParallelForWorkers] for long calls that can fail.
 func RunJobs(ctx context.Context, n, jobs int, fn func(ctx context.Context, job, i int) error) error {
 	jobs = max(1, min(jobs, n))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
 		mu       sync.Mutex
-		next     int
 		firstErr error
-		wg       sync.WaitGroup
 	)
-	for job := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				if next == n || firstErr != nil || ctx.Err() != nil {
-					mu.Unlock()
-					return
-				}
-				i := next
-				next++
-				mu.Unlock()
-				if err := fn(ctx, job, i); err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-						cancel()
-					}
-					mu.Unlock()
-					return
-				}
+	started := forEachIndex(n, jobs, func() bool { return ctx.Err() != nil }, func(job, i int) {
+		if err := fn(ctx, job, i); err != nil {
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = err
+				cancel()
 			}
-		}()
-	}
-	wg.Wait()
+			mu.Unlock()
+		}
+	})
 	if firstErr != nil {
 		return firstErr
 	}
-	if next < n {
+	if started < n {
 		return ctx.Err()
 	}
 	return nil

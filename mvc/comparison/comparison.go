@@ -23,6 +23,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/pkg/errors"
 
+	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/allen"
 	"github.com/mice2machines/mice2machines/mvc/embed"
 	"github.com/mice2machines/mice2machines/mvc/represent"
@@ -167,9 +168,9 @@ func NeuralCells(files []string, p Profile, log io.Writer) ([]CellRef, error) {
 		}
 		out = append(out, refs...)
 		elapsed := time.Since(start)
-		eta := time.Duration(float64(elapsed) / float64(i+1) * float64(len(files)-i-1))
+		eta, _ := mvc.ETA(elapsed, i+1, len(files))
 		logf(log, "\r  neural representations: %d/%d files, %d cells, %s, ETA %s   ", i+1, len(files), len(out),
-			elapsed.Round(100*time.Millisecond), eta.Round(100*time.Millisecond))
+			mvc.FormatDuration(elapsed), mvc.FormatDuration(eta))
 	}
 	logf(log, "\n")
 	if len(out) == 0 {
@@ -286,7 +287,7 @@ func Run(files []string, data string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "comparison")
 	}
-	logf(opts.Log, "  results table: %d rows, %d comparisons (%s)\n", len(res.Table.Rows), len(res.Table.Comparisons), time.Since(start).Round(time.Millisecond))
+	logf(opts.Log, "  results table: %d rows, %d comparisons (%s)\n", len(res.Table.Rows), len(res.Table.Comparisons), mvc.FormatDuration(time.Since(start)))
 	return res, nil
 }
 

@@ -619,7 +619,7 @@ func (p *progressBar) draw() {
 		}
 		eta := "?"
 		if rate > 0 {
-			eta = (time.Duration(float64(p.total-p.done)/rate) * time.Second).Round(time.Second).String()
+			eta = mvc.FormatDuration(time.Duration(float64(p.total-p.done) / rate * float64(time.Second)))
 		}
 		fmt.Fprintf(p.w, "\r  %-28s %3.0f%% [%s] %s/%s %s/s ETA %s   ", p.label, 100*frac, bar,
 			humanBytes(p.done), humanBytes(p.total), humanBytes(int64(rate)), eta)
@@ -635,7 +635,7 @@ func (p *progressBar) finish(ok bool) {
 	}
 	p.draw()
 	if ok {
-		fmt.Fprintf(p.w, "done in %s\n", time.Since(p.began).Round(time.Millisecond))
+		fmt.Fprintf(p.w, "done in %s\n", mvc.FormatDuration(time.Since(p.began)))
 	} else {
 		fmt.Fprintln(p.w)
 	}

@@ -19,7 +19,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -192,7 +191,7 @@ func DefaultBackgrounds(dir string, seed uint64) (*Backgrounds, error) {
 // as photo crops do. They are not photographs: provenance strings built on them say so.
 func ProceduralBackgrounds(n, size int, seed uint64) *Backgrounds {
 	imgs := make([]*rgbImage, n)
-	parallelFor(n, func(i int) {
+	mvc.ParallelFor(n, func(i int) {
 		rng := rand.New(rand.NewPCG(seed, 0x6267+uint64(i)<<16))
 		imgs[i] = proceduralTexture(rng, size)
 	})
@@ -305,7 +304,7 @@ func MakeMNISTM(digits *Dataset, bg *Backgrounds, seed uint64) (*Dataset, error)
 	}
 	var errMu sync.Mutex
 	var firstErr error
-	parallelFor(digits.N, func(i int) {
+	mvc.ParallelFor(digits.N, func(i int) {
 		rng := rand.New(rand.NewPCG(seed, 0x6d6e6973746d+uint64(i)))
 		img, err := bg.image(rng.IntN(bg.Len()))
 		if err == nil && (img.h < h || img.w < w) {
@@ -349,26 +348,4 @@ func MakeMNISTM(digits *Dataset, bg *Backgrounds, seed uint64) (*Dataset, error)
 		return nil, firstErr
 	}
 	return out, out.Validate()
-}
-
-// parallelFor calls f(i) for i in [0, n) on GOMAXPROCS goroutines, in contiguous blocks.
-func parallelFor(n int, f func(i int)) {
-	workers := min(max(1, runtime.GOMAXPROCS(0)), n)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	block := (n + workers - 1) / workers
-	for start := 0; start < n; start += block {
-		end := min(start+block, n)
-		wg.Go(func() {
-			for i := start; i < end; i++ {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }

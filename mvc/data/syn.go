@@ -30,6 +30,8 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // SYNLabel is how figures, tables and provenance strings name the SYN digits.
@@ -253,7 +255,7 @@ func GenerateSYN(opts SYNOptions) (*Dataset, error) {
 			"data.GenerateSYN (%s split, seed %d) with %d fonts (%s); in the spirit of SynNumbers (Ganin & Lempitsky 2015); "+
 			"not SVHN", SYNLabel, opts.N, SYNSize, SYNSize, opts.Split, opts.Seed, len(fonts), strings.Join(SYNFontNames(), ", ")),
 	}
-	parallelFor(opts.N, func(i int) {
+	mvc.ParallelFor(opts.N, func(i int) {
 		r := synRenderer{rng: rand.New(rand.NewPCG(opts.Seed, stream+uint64(i)))}
 		d.Labels[i] = r.render(fonts, d.Pixels[i*size:(i+1)*size])
 	})

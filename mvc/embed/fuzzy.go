@@ -3,6 +3,8 @@ package embed
 import (
 	"math"
 	"slices"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // Constants of umap-learn's smooth_knn_dist (umap/umap_.py).
@@ -27,7 +29,7 @@ func smoothKNNDist(g knnGraph) (sigma, rho []float64) {
 		meanAll += finiteOrZero(d)
 	}
 	meanAll /= float64(len(g.dist))
-	parallelFor(n, 64, func(lo, hi int) {
+	mvc.ParallelChunks(n, 64, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			ds := g.dist[i*k : (i+1)*k]
 			// local_connectivity = 1: rho is the first non-zero distance.

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // KMeansOptions are the parameters of [KMeans]. Zero values select the defaults (those of
@@ -91,7 +93,7 @@ func KMeans(data [][]float64, opts KMeansOptions) (*KMeansResult, error) {
 	tol := opts.Tol * meanVar / float64(x.d)
 
 	runs := make([]*KMeansResult, opts.NInit)
-	parallelFor(opts.NInit, 1, func(lo, hi int) {
+	mvc.ParallelChunks(opts.NInit, 1, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			rng := rand.New(rand.NewPCG(opts.Seed, uint64(r)))
 			runs[r] = lloyd(x, kmeansPlusPlus(x, opts.K, rng), opts.MaxIter, tol)
@@ -156,7 +158,7 @@ func kmeansPlusPlus(x matrix, k int, rng *rand.Rand) matrix {
 // assign labels each point with its nearest centroid (ties: the lower index) and returns the
 // squared distances; points are independent, so they run in parallel.
 func assign(x, c matrix, labels []int, dist []float64) {
-	parallelFor(x.n, 256, func(lo, hi int) {
+	mvc.ParallelChunks(x.n, 256, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			best, bestD := 0, math.Inf(1)
 			for j := range c.n {

@@ -3,6 +3,8 @@ package embed
 import (
 	"math"
 	"slices"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // exactKNNLimit is the number of points below which the k nearest neighbours are found exactly
@@ -34,7 +36,7 @@ func (a neighbor) less(b neighbor) bool {
 // independent, so they run in parallel without changing the result.
 func exactKNN(x matrix, k int) knnGraph {
 	g := knnGraph{n: x.n, k: k, idx: make([]int32, x.n*k), dist: make([]float64, x.n*k)}
-	parallelFor(x.n, 16, func(lo, hi int) {
+	mvc.ParallelChunks(x.n, 16, func(lo, hi int) {
 		heap := make([]neighbor, 0, k)
 		for i := lo; i < hi; i++ {
 			heap = heap[:0]

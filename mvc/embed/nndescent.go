@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // Nearest-neighbour descent (Dong, Moses and Li 2011, "Efficient k-nearest neighbor graph
@@ -155,7 +157,7 @@ func nnDescent(x matrix, k int, seed uint64) knnGraph {
 	// Random projection forest: every pair within a leaf is a first guess.
 	leafSize := max(10, k)
 	forest := make([][][]int32, nTrees)
-	parallelFor(nTrees, 1, func(lo, hi int) {
+	mvc.ParallelChunks(nTrees, 1, func(lo, hi int) {
 		for t := lo; t < hi; t++ {
 			rng := rand.New(rand.NewPCG(seed, streamRPTree<<32|uint64(t)))
 			all := make([]int32, n)
@@ -338,7 +340,7 @@ func processCandidates(x matrix, h *nnHeap, newC, oldC *candHeap) int {
 		}
 		nChunks := (blockHi - blockLo + chunk - 1) / chunk
 		perChunk := make([][]nndUpdate, nChunks)
-		parallelFor(blockHi-blockLo, chunk, func(lo, hi int) {
+		mvc.ParallelChunks(blockHi-blockLo, chunk, func(lo, hi int) {
 			var ups []nndUpdate
 			for i := blockLo + lo; i < blockLo+hi; i++ {
 				nc := newC.idx[i*m : (i+1)*m]

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // Spectral initialisation (umap-learn's spectral_layout and multi_component_layout): the
@@ -44,7 +46,7 @@ type csr struct {
 
 // mulVec sets dst = A src; rows run in parallel in fixed chunks, each summed in a fixed order.
 func (a *csr) mulVec(dst, src []float64) {
-	parallelFor(a.n, 1024, func(lo, hi int) {
+	mvc.ParallelChunks(a.n, 1024, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			s := 0.0
 			for e := a.rowPtr[i]; e < a.rowPtr[i+1]; e++ {

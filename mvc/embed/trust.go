@@ -3,6 +3,8 @@ package embed
 import (
 	"fmt"
 	"slices"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // Trustworthiness measures how well an embedding Y of X keeps X's local structure (Venna and
@@ -33,7 +35,7 @@ func Trustworthiness(X, Y [][]float64, k int) (float64, error) {
 	}
 	const chunk = 16
 	sums := make([]float64, (n+chunk-1)/chunk)
-	parallelFor(n, chunk, func(lo, hi int) {
+	mvc.ParallelChunks(n, chunk, func(lo, hi int) {
 		rank := make([]int, n)
 		order := make([]neighbor, 0, n)
 		heap := make([]neighbor, 0, k)

@@ -1,47 +1,5 @@
 package embed
 
-import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-)
-
-// parallelFor calls fn(lo, hi) for consecutive chunks [lo, hi) of [0, n), each chunk of size
-// chunk (the last one shorter), on up to GOMAXPROCS goroutines. Chunk boundaries do not depend
-// on the number of goroutines, and each chunk is handled by exactly one call, so any work that
-// writes only to its own indices (or to a slot per chunk, combined afterwards in chunk order)
-// gives results independent of GOMAXPROCS: this is how the package stays deterministic.
-func parallelFor(n, chunk int, fn func(lo, hi int)) {
-	if n <= 0 {
-		return
-	}
-	if chunk < 1 {
-		chunk = 1
-	}
-	nChunks := (n + chunk - 1) / chunk
-	workers := min(runtime.GOMAXPROCS(0), nChunks)
-	if workers <= 1 {
-		for c := range nChunks {
-			fn(c*chunk, min(n, (c+1)*chunk))
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				c := int(next.Add(1) - 1)
-				if c >= nChunks {
-					return
-				}
-				fn(c*chunk, min(n, (c+1)*chunk))
-			}
-		})
-	}
-	wg.Wait()
-}
-
 // sqDist is the squared Euclidean distance between a and b (len(b) >= len(a)). The summation
 // order is fixed (four interleaved partial sums), so it is bit-for-bit reproducible.
 func sqDist(a, b []float64) float64 {

@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"github.com/pkg/errors"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // maxFailedShare is the largest share of bootstrap resamples whose statistic may be undefined
@@ -24,7 +26,7 @@ func BootstrapKDEIoU(a, b []float64, opts BootstrapOptions) (Estimate, error) {
 		return Estimate{}, errors.Wrap(err, "bootstrap KDE-IoU")
 	}
 	stats := make([]float64, opts.Resamples)
-	parallelFor(opts.Resamples, func(i int) {
+	mvc.ParallelFor(opts.Resamples, func(i int) {
 		ra := resample(a, stream(opts.Seed, tagIoUA, uint64(i)).IntN)
 		rb := resample(b, stream(opts.Seed, tagIoUB, uint64(i)).IntN)
 		v, err := KDEIoU(ra, rb)
@@ -56,7 +58,7 @@ func BlockBootstrapPearson(x, y []float64, block int, opts BootstrapOptions) (Es
 		return Estimate{}, errors.Errorf("block bootstrap Pearson: block length %d for %d values (want 1..%d)", block, n, n)
 	}
 	stats := make([]float64, opts.Resamples)
-	parallelFor(opts.Resamples, func(i int) {
+	mvc.ParallelFor(opts.Resamples, func(i int) {
 		rng := stream(opts.Seed, tagBlocks, uint64(i))
 		rx, ry := make([]float64, 0, n+block), make([]float64, 0, n+block)
 		for len(rx) < n {

@@ -4,13 +4,12 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"sort"
-	"sync"
-	"sync/atomic"
 
 	"github.com/pkg/errors"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // Defaults of the statistics: 1,000 bootstrap resamples, 95% intervals, 9,999 random sign
@@ -117,7 +116,7 @@ func BootstrapGridMean(values []float64, rows, cols int, opts BootstrapOptions) 
 		total += v
 	}
 	stats := make([]float64, opts.Resamples)
-	parallelFor(opts.Resamples, func(b int) {
+	mvc.ParallelFor(opts.Resamples, func(b int) {
 		rng := stream(opts.Seed, tagGridRows, uint64(b))
 		rowCount := drawCounts(rng, rows)
 		colWeights := countWeights(drawCounts(stream(opts.Seed, tagGridCols, uint64(b)), cols))
@@ -195,41 +194,6 @@ func dot(a, b []float64) float64 {
 		s0 += a[i] * b[i]
 	}
 	return (s0 + s1) + (s2 + s3)
-}
-
-// parallelFor runs f(0..n-1) on GOMAXPROCS goroutines; f must write only its own results.
-func parallelFor(n int, f func(i int)) {
-	parallelForWorker(n, workers(n), func(_, i int) { f(i) })
-}
-
-// workers is the number of goroutines parallelForWorker uses for n items.
-func workers(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }
-
-// parallelForWorker runs f(worker, 0..n-1) on nw goroutines; worker (in [0, nw)) lets f use
-// per-goroutine scratch space. Results must not depend on which worker ran an item.
-func parallelForWorker(n, nw int, f func(worker, i int)) {
-	if nw <= 1 {
-		for i := range n {
-			f(0, i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range nw {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(w, i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // PermutationOptions configures [PairedPermutationTest].

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/mice2machines/mice2machines/mvc/allen"
 	"github.com/pkg/errors"
+
+	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/allen"
 )
 
 // Cell is one cell's neural representation with the metadata the results table groups by.
@@ -321,7 +323,7 @@ func Aggregate(in Input, opts Options) (*Table, error) {
 			return p
 		}
 		p := make([][]float64, nCells)
-		parallelFor(nCells, func(c int) { p[c] = prepare(in.Cells[c].Map, s.h, s.w) })
+		mvc.ParallelFor(nCells, func(c int) { p[c] = prepare(in.Cells[c].Map, s.h, s.w) })
 		prepared[s] = p
 		return p
 	}
@@ -339,7 +341,7 @@ func Aggregate(in Input, opts Options) (*Table, error) {
 		}
 		mat := make([]float64, nCells*nK)
 		means := make([]float64, nCells)
-		parallelFor(nCells, func(c int) {
+		mvc.ParallelFor(nCells, func(c int) {
 			row := mat[c*nK : (c+1)*nK]
 			var s float64
 			for k := range kernels {
@@ -374,7 +376,7 @@ func Aggregate(in Input, opts Options) (*Table, error) {
 	B, nG := opts.Bootstrap.Resamples, len(gs)
 	boot := make([]float64, nModels*nG*B)
 	diffBoot := make([]float64, nComp*nG*B)
-	nw := workers(B)
+	nw := mvc.Workers(B)
 	scratch := make([][][]float64, nw)
 	for w := range scratch {
 		scratch[w] = make([][]float64, nModels)
@@ -384,7 +386,7 @@ func Aggregate(in Input, opts Options) (*Table, error) {
 	}
 	var doneMu sync.Mutex
 	done := 0
-	parallelForWorker(B, nw, func(w, b int) {
+	mvc.ParallelForWorkers(B, nw, func(w, b int) {
 		v := scratch[w]
 		// v[m][c]: cell c's mean RMSE over model m's resampled kernels.
 		for m, model := range in.Models {
@@ -483,7 +485,7 @@ func Aggregate(in Input, opts Options) (*Table, error) {
 	// Comparisons with permutation tests, in parallel, each from its own stream.
 	if nPairs > 0 {
 		t.Comparisons = make([]Comparison, nComp*nG)
-		parallelFor(nComp*nG, func(i int) {
+		mvc.ParallelFor(nComp*nG, func(i int) {
 			p, g := i/nG, i%nG
 			gset := gs[g]
 			d := make([]float64, len(gset.cells))

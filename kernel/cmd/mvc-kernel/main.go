@@ -225,7 +225,7 @@ func runNotebooks(args []string) error {
 				fmt.Printf("FAIL %s: %s\n", nb, p)
 			}
 		} else {
-			fmt.Printf("ok   %s (%s)\n", nb, time.Since(start).Round(time.Second))
+			fmt.Printf("ok   %s (%s)\n", nb, mvc.FormatDuration(time.Since(start)))
 		}
 	}
 	if len(failed) > 0 {

@@ -121,9 +121,9 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 		if err := s.run(ctx); err != nil {
 			return fmt.Errorf("step %s: %w", s.name, err)
 		}
-		fmt.Fprintf(stdout, "  (%s)\n", time.Since(stepStart).Round(time.Millisecond))
+		fmt.Fprintf(stdout, "  (%s)\n", mvc.FormatDuration(time.Since(stepStart)))
 	}
-	fmt.Fprintf(stdout, "done in %s\n", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "done in %s\n", mvc.FormatDuration(time.Since(start)))
 	return nil
 }
 

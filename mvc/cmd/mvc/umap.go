@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/mice2machines/mice2machines/mvc/embed"
 )
@@ -121,8 +122,8 @@ func (p *umapProgress) update(stage string, done, total int) {
 		bar += ">" + strings.Repeat(" ", width-filled-1)
 	}
 	eta := "?"
-	if elapsed := now.Sub(p.stageBegan); done > 0 && elapsed > 0 {
-		eta = (time.Duration(float64(elapsed) * float64(total-done) / float64(done))).Round(time.Second).String()
+	if left, ok := mvc.ETA(now.Sub(p.stageBegan), done, total); ok {
+		eta = mvc.FormatDuration(left)
 	}
 	unit := ""
 	if stage == "optimize" {
@@ -139,7 +140,7 @@ func (p *umapProgress) finish(ok bool) {
 	}
 	p.ended = true
 	if ok {
-		fmt.Fprintf(p.w, "\rumap: done in %s%s\n", time.Since(p.began).Round(10*time.Millisecond), strings.Repeat(" ", 50))
+		fmt.Fprintf(p.w, "\rumap: done in %s%s\n", mvc.FormatDuration(time.Since(p.began)), strings.Repeat(" ", 50))
 	} else {
 		fmt.Fprintln(p.w)
 	}
