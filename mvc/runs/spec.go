@@ -8,12 +8,13 @@ import (
 	"strings"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/backbone"
 	"github.com/mice2machines/mice2machines/mvc/train"
 	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
 
 // ONNX is the [Spec.Model] of a model whose backbone is an ONNX file ([Spec.ONNX]) under a new
-// classification head (train.ONNXBackbone).
+// classification head (backbone.Load).
 const ONNX = "onnx"
 
 // Spec describes a classifier completely enough to rebuild it: it is stored in every checkpoint
@@ -86,11 +87,11 @@ func (s Spec) Build() (train.ModelFn, error) {
 		return nil, err
 	}
 	if s.Model == ONNX {
-		b, err := train.ONNXBackbone(s.ONNX)
+		b, err := backbone.Load(s.ONNX)
 		if err != nil {
 			return nil, mvc.InputErrorf("%w", err)
 		}
-		return b.Model(s.Classes, train.BackboneOptions{NeuRN: s.NeuRN, Output: s.ONNXOutput}), nil
+		return b.Model(s.Classes, backbone.Options{NeuRN: s.NeuRN, Output: s.ONNXOutput}), nil
 	}
 	m, err := zoo.New(s.Model, zoo.Config{Classes: s.Classes, InputSize: s.Size, Channels: 3, Width: s.Width,
 		NeuRN: s.NeuRN > 0, NeuRNKernel: s.NeuRN, Seed: int64(s.Seed)})

@@ -39,7 +39,7 @@
 // shares its lock ([DirLock.Pass]), and reports errors that a retry cannot fix (a full disk, a
 // read-only filesystem: [Permanent]) with [ExitPermanent], which is not restarted.
 //
-// [Evaluate] and [EvaluateCheckpoint] measure a model's loss and accuracy. [ONNXBackbone] makes an
+// [Evaluate] and [EvaluateCheckpoint] measure a model's loss and accuracy. Package backbone makes an
 // ImageNet-trained ONNX model (through github.com/gomlx/onnx-gomlx) a backbone to fine-tune with
 // NeuRN in front and a new head.
 package train

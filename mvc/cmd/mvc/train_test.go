@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mice2machines/mice2machines/mvc/backbone/onnxfixture"
 	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/mice2machines/mice2machines/mvc/train"
-	"github.com/mice2machines/mice2machines/mvc/train/onnxfixture"
 )
 
 func skipWithoutMNIST(t *testing.T) {

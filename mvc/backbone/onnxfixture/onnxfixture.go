@@ -1,5 +1,5 @@
-// Package onnxfixture writes a tiny ONNX image model for tests of the ONNX-backbone path of
-// package train ("Mice to Machines" fine-tunes ImageNet-trained backbones; users bring theirs
+// Package onnxfixture writes a tiny ONNX image model for tests and examples of package backbone
+// ("Mice to Machines" fine-tunes ImageNet-trained backbones; users bring theirs
 // as ONNX files): Conv 3x3 (3 -> 4 channels, padding 1) with bias, Relu, GlobalAveragePool and
 // Flatten, on NCHW inputs [N, 3, 8, 8] with a dynamic batch, laid out as a PyTorch export. The
 // protobuf is written with the ONNX proto Go types that github.com/gomlx/onnx-gomlx uses.

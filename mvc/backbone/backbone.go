@@ -1,4 +1,4 @@
-package train
+package backbone
 
 import (
 	"github.com/gomlx/compute/dtypes"
@@ -11,6 +11,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mice2machines/mice2machines/mvc/neurn"
+	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
 // ImageNet normalisation (torchvision's transforms.Normalize for ImageNet-trained models): the
@@ -21,12 +22,12 @@ var (
 	ImageNetStd  = []float32{0.229, 0.224, 0.225}
 )
 
-// Backbone is an ONNX image model used as a feature extractor to fine-tune: the paper starts its
+// ONNX is an ONNX image model used as a feature extractor to fine-tune: the paper starts its
 // models from ImageNet weights ("Mice to Machines", section "Training"); users who have such a
 // model as an .onnx file put NeuRN in front of it and a new classifier head on top with
-// [Backbone.Model]. The ONNX graph is converted to GoMLX by github.com/gomlx/onnx-gomlx; its
-// weights become trainable variables under "/model/backbone/ONNX/".
-type Backbone struct {
+// [ONNX.Model]. The ONNX graph is converted to GoMLX by github.com/gomlx/onnx-gomlx; its
+// weights become trainable variables under "/model/backbone/ONNX/". Make one with [Load].
+type ONNX struct {
 	path   string
 	model  onnx.Model
 	input  string
@@ -38,9 +39,9 @@ type Backbone struct {
 	height, width int
 }
 
-// BackboneOptions configure [Backbone.Model]. The zero value: no NeuRN, the model's first
-// output as features, ImageNet normalisation.
-type BackboneOptions struct {
+// Options configure [ONNX.Features] and [ONNX.Model]. The zero value: no NeuRN, the model's
+// first output as features, ImageNet normalisation.
+type Options struct {
 	// NeuRN is the NeuRN window size k in front of the backbone (0: no NeuRN).
 	NeuRN int
 	// PerChannel selects NeuRN's per-channel normalisation.
@@ -53,10 +54,10 @@ type BackboneOptions struct {
 	Mean, Std []float32
 }
 
-// ONNXBackbone reads an ONNX image model from path. Its single input must be a float32 image
-// batch, [N, 3, H, W] or [N, H, W, 3]; H and W may be static (images are then resized to them,
+// Load reads an ONNX image model from path. Its single input must be a float32 image batch,
+// [N, 3, H, W] or [N, H, W, 3]; H and W may be static (images are then resized to them,
 // bilinearly) or dynamic.
-func ONNXBackbone(path string) (*Backbone, error) {
+func Load(path string) (*ONNX, error) {
 	m, err := parser.ParseFile(path)
 	if err != nil {
 		return nil, errors.Wrapf(err, "reading ONNX model %s", path)
@@ -69,7 +70,7 @@ func ONNXBackbone(path string) (*Backbone, error) {
 	if s.DType != dtypes.Float32 || s.Rank() != 4 {
 		return nil, errors.Errorf("ONNX model %s: input %q is %s, want a float32 image batch of rank 4", path, names[0], s)
 	}
-	b := &Backbone{path: path, model: m, input: names[0]}
+	b := &ONNX{path: path, model: m, input: names[0]}
 	d := s.Dimensions
 	switch {
 	case d[1] == 3:
@@ -88,7 +89,7 @@ func ONNXBackbone(path string) (*Backbone, error) {
 }
 
 // String describes the backbone.
-func (b *Backbone) String() string {
+func (b *ONNX) String() string {
 	layout := "NHWC"
 	if b.nchw {
 		layout = "NCHW"
@@ -100,7 +101,7 @@ func (b *Backbone) String() string {
 // is replicated): optional NeuRN, resize to the backbone's input size, normalisation, the ONNX
 // graph, and global average pooling of spatial feature maps. It returns [batch, features].
 // Variables live in scope.
-func (b *Backbone) Features(scope *model.Scope, images *Node, opts BackboneOptions) *Node {
+func (b *ONNX) Features(scope *model.Scope, images *Node, opts Options) *Node {
 	x := images
 	if x.Rank() != 4 {
 		exceptions.Panicf("backbone %s: images of shape %s, want [batch, height, width, channels]", b.path, x.Shape())
@@ -164,7 +165,7 @@ func channelConst(x *Node, v []float32) *Node {
 // ensureVariables uploads the ONNX weights into the Store once (a resumed run's Store already
 // holds them, fine-tuned: they are not overwritten). Integer initialisers (shapes, indices) are
 // not trainable.
-func (b *Backbone) ensureVariables(scope *model.Scope) {
+func (b *ONNX) ensureVariables(scope *model.Scope) {
 	onnxScope := scope.At(onnx.ModelScope)
 	exists := false
 	for range onnxScope.IterVariables() {
@@ -183,9 +184,9 @@ func (b *Backbone) ensureVariables(scope *model.Scope) {
 	}
 }
 
-// Model returns a classifier to fine-tune with [Run]: [Backbone.Features] followed by a new
+// Model returns a classifier to fine-tune with [train.Run]: [ONNX.Features] followed by a new
 // dense head with classes outputs (the paper's "new head" on an ImageNet-trained model).
-func (b *Backbone) Model(classes int, opts BackboneOptions) ModelFn {
+func (b *ONNX) Model(classes int, opts Options) train.ModelFn {
 	return func(scope *model.Scope, images *Node) *Node {
 		f := b.Features(scope, images, opts)
 		return layers.DenseWithBias(scope.In("head"), f, classes)

@@ -1,4 +1,4 @@
-package train
+package backbone
 
 import (
 	"context"
@@ -13,16 +13,28 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/mice2machines/mice2machines/mvc"
-	"github.com/mice2machines/mice2machines/mvc/train/onnxfixture"
+	"github.com/mice2machines/mice2machines/mvc/backbone/onnxfixture"
+	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
-func TestONNXBackboneMatchesReferenceAndFineTunes(t *testing.T) {
+// smallMNIST returns the first n real MNIST training images, or skips the test without them.
+func smallMNIST(t testing.TB, n int) *data.Dataset {
+	t.Helper()
+	ds, err := data.LoadMNIST(data.MNISTTrain)
+	if err != nil {
+		t.Skipf("real MNIST not available: %v", err)
+	}
+	return ds.First(n)
+}
+
+func TestLoadMatchesReferenceAndFineTunes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tiny.onnx")
 	ref := onnxfixture.New(3)
 	if err := ref.Write(path); err != nil {
 		t.Fatal(err)
 	}
-	b, err := ONNXBackbone(path)
+	b, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +58,7 @@ func TestONNXBackboneMatchesReferenceAndFineTunes(t *testing.T) {
 		}
 	}
 	store := model.NewStore()
-	opts := BackboneOptions{Mean: []float32{0}, Std: []float32{1}}
+	opts := Options{Mean: []float32{0}, Std: []float32{1}}
 	out, err := model.CallOnceN(backend, store, func(scope *model.Scope, x *Node) []*Node {
 		return []*Node{b.Features(scope, x, opts)}
 	}, tensors.FromFlatDataAndDimensions(nhwc, n, 8, 8, 3))
@@ -67,9 +79,9 @@ func TestONNXBackboneMatchesReferenceAndFineTunes(t *testing.T) {
 	// Fine-tuning: NeuRN in front, a new 10-class head, real MNIST resized to 16x16 (the
 	// backbone's 8x8 input is reached by resizing inside the model).
 	ds := smallMNIST(t, 320)
-	cfg := Config{Model: b.Model(10, BackboneOptions{NeuRN: 3}), ModelSpec: "tiny.onnx",
+	cfg := train.Config{Model: b.Model(10, Options{NeuRN: 3}), ModelSpec: "tiny.onnx",
 		Height: 16, Width: 16, Channels: 1, BatchSize: 32, MaxEpochs: 3, Patience: -1, Seed: 1, LearningRate: 1e-2}
-	res, err := Run(context.Background(), backend, cfg, ds, nil)
+	res, err := train.Run(context.Background(), backend, cfg, ds, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,16 +109,16 @@ func TestONNXBackboneMatchesReferenceAndFineTunes(t *testing.T) {
 	}
 }
 
-func TestONNXBackboneRejectsBadFiles(t *testing.T) {
+func TestLoadRejectsBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.onnx")
 	if err := os.WriteFile(bad, []byte("not a protobuf"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ONNXBackbone(bad); err == nil {
+	if _, err := Load(bad); err == nil {
 		t.Error("garbage file: want an error")
 	}
-	if _, err := ONNXBackbone(filepath.Join(dir, "missing.onnx")); err == nil {
+	if _, err := Load(filepath.Join(dir, "missing.onnx")); err == nil {
 		t.Error("missing file: want an error")
 	}
 }
