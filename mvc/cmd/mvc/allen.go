@@ -3,13 +3,11 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,72 +18,10 @@ import (
 )
 
 func init() {
-	register("allen", "Allen Brain Observatory files: simulate a cortex, show a file, compute neural representations", runAllen)
-}
-
-// allenSubcommands are the sub-subcommands of "mvc allen".
-var allenSubcommands = map[string]struct {
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) error
-}{
-	"simulate": {"write a simulated survey of experiment files (NWB 1, the Brain Observatory's layout)", runAllenSimulate},
-	"info":     {"print a JSON summary of an experiment file", runAllenInfo},
-	"reps":     {"write the neural representations (N = T^T . FS) of a file's cells as .npy", runAllenReps},
-}
-
-func allenUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: mvc allen <subcommand> [flags]\n\nSubcommands:")
-	names := make([]string, 0, len(allenSubcommands))
-	for name := range allenSubcommands {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", name, allenSubcommands[name].summary)
-	}
-	fmt.Fprintln(w, "\nRun \"mvc allen <subcommand> --help\" for its flags.")
-}
-
-func runAllen(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		allenUsage(stderr)
-		return badInput("missing subcommand (see above)")
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		allenUsage(stderr)
-		return flag.ErrHelp
-	}
-	sub, ok := allenSubcommands[args[0]]
-	if !ok {
-		return badInput("unknown subcommand %q; run \"mvc allen --help\" for the list", args[0])
-	}
-	if err := sub.run(args[1:], stdout, stderr); err != nil {
-		var ue usageError
-		if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%s: %w", args[0], err)
-	}
-	return nil
-}
-
-// allenParse parses flags given before or after positional arguments and returns the latter.
-func allenParse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageError{err}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
-	}
+	g := newGroup("allen", "Allen Brain Observatory files: simulate a cortex, show a file, compute neural representations")
+	g.add("simulate", "write a simulated survey of experiment files (NWB 1, the Brain Observatory's layout)", runAllenSimulate)
+	g.add("info", "print a JSON summary of an experiment file", runAllenInfo)
+	g.add("reps", "write the neural representations (N = T^T . FS) of a file's cells as .npy", runAllenReps)
 }
 
 // parseSize parses "HxW".
@@ -237,7 +173,7 @@ func runAllenInfo(args []string, stdout, stderr io.Writer) error {
 			"the natural scenes images [n, h, w], presentations and blank sweeps, the first cell specimen ids.\n"+
 			"Only small datasets and headers are read. A file without natural scenes (sessions A and C) gets\n"+
 			"\"images\": null and a \"natural_scenes\" message.", stderr)
-	positional, err := allenParse(fs, args)
+	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
@@ -305,7 +241,7 @@ func runAllenReps(args []string, stdout, stderr io.Writer) error {
 	lags := fs.String("lags", "", "output .npy of the times to peak in seconds (optional)")
 	peaks := fs.String("peaks", "", "output .npy of the peak dF/F (optional)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	positional, err := allenParse(fs, args)
+	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}

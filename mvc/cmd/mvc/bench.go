@@ -20,26 +20,9 @@ import (
 )
 
 func init() {
-	register("bench", "benchmark a component: mvc bench neurn|train", runBench)
-}
-
-func runBench(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "Usage: mvc bench neurn|train [flags]\n\nComponents: neurn (the NeuRN layer), train (training "+
-			"throughput of a zoo model). Run \"mvc bench COMPONENT --help\" for its flags.")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return badInput("which component? (neurn, train)")
-	}
-	switch args[0] {
-	case "neurn":
-		return benchNeuRN(args[1:], stdout, stderr)
-	case "train":
-		return benchTrain(args[1:], stdout, stderr)
-	default:
-		return badInput("unknown component %q; available: neurn, train", args[0])
-	}
+	g := newGroup("bench", "benchmark a component: mvc bench neurn|train")
+	g.add("neurn", "the NeuRN layer's throughput, box sums and the naive per-window graph", benchNeuRN)
+	g.add("train", "training throughput of a zoo model (images per second)", benchTrain)
 }
 
 func benchTrain(args []string, stdout, stderr io.Writer) error {

@@ -2,96 +2,25 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/mice2machines/mice2machines/mvc/data"
 )
 
+// dataCommands is "mvc data": its subcommands live in the files that implement them.
+var dataCommands = newGroup("data", "inspect, export (to .npy) or fetch datasets in their official formats")
+
 func init() {
-	register("data", "inspect, export (to .npy) or fetch datasets in their official formats", runData)
-	registerDataSubcommand("inspect", "print a JSON summary of a dataset file (format detected)", runDataInspect)
-	registerDataSubcommand("export", "write a dataset file as images.npy (uint8) and labels.npy (int64)", runDataExport)
-}
-
-// dataSubcommand is one sub-subcommand of "mvc data".
-type dataSubcommand struct {
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) error
-}
-
-// dataSubcommands are the sub-subcommands of "mvc data" (inspect, export, fetch, ...). Each file
-// that implements one adds it in an init function with [registerDataSubcommand].
-var dataSubcommands = map[string]dataSubcommand{}
-
-// registerDataSubcommand adds "mvc data NAME"; it panics on a duplicate name.
-func registerDataSubcommand(name, summary string, run func(args []string, stdout, stderr io.Writer) error) {
-	if _, dup := dataSubcommands[name]; dup {
-		panic("mvc data: subcommand " + name + " registered twice")
-	}
-	dataSubcommands[name] = dataSubcommand{summary, run}
-}
-
-func dataUsage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: mvc data <subcommand> [flags]\n\nSubcommands:")
-	names := make([]string, 0, len(dataSubcommands))
-	for name := range dataSubcommands {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", name, dataSubcommands[name].summary)
-	}
-	fmt.Fprintln(w, "\nFormats:")
-	for _, f := range data.Formats() {
-		fmt.Fprintf(w, "  %-12s %s\n", f.Name, f.Description)
-	}
-	fmt.Fprintln(w, "\nRun \"mvc data <subcommand> --help\" for its flags.")
-}
-
-func runData(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		dataUsage(stderr)
-		return badInput("missing subcommand (see above)")
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		dataUsage(stderr)
-		return flag.ErrHelp
-	}
-	sub, ok := dataSubcommands[args[0]]
-	if !ok {
-		return badInput("unknown subcommand %q; run \"mvc data --help\" for the list", args[0])
-	}
-	if err := sub.run(args[1:], stdout, stderr); err != nil {
-		if _, isUsage := err.(usageError); isUsage || err == flag.ErrHelp {
-			return err
+	dataCommands.add("inspect", "print a JSON summary of a dataset file (format detected)", runDataInspect)
+	dataCommands.add("export", "write a dataset file as images.npy (uint8) and labels.npy (int64)", runDataExport)
+	dataCommands.more = func(w io.Writer) {
+		fmt.Fprintln(w, "\nFormats:")
+		for _, f := range data.Formats() {
+			fmt.Fprintf(w, "  %-12s %s\n", f.Name, f.Description)
 		}
-		return fmt.Errorf("%s: %w", args[0], err)
-	}
-	return nil
-}
-
-// parseInterspersed parses flags that may come before or after positional arguments (as in
-// "mvc data inspect PATH --split train") and returns the positional arguments.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				return nil, err
-			}
-			return nil, usageError{err}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	registerDataSubcommand("fetch", "download a dataset's official files (MD5-checked, resumable)", runDataFetch)
+	dataCommands.add("fetch", "download a dataset's official files (MD5-checked, resumable)", runDataFetch)
 }
 
 func fetchList(w io.Writer) {

@@ -4,29 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
 
 func init() {
-	register("zoo", "list the model zoo's architectures with their parameter counts: mvc zoo list", runZoo)
-}
-
-func runZoo(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "Usage: mvc zoo list [--json]\n\nSubcommands: list. Run \"mvc zoo list --help\" for its flags.")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
-		}
-		return badInput("which subcommand? (list)")
-	}
-	switch args[0] {
-	case "list":
-		return zooList(args[1:], stdout, stderr)
-	default:
-		return badInput("unknown subcommand %q; available: list", args[0])
-	}
+	g := newGroup("zoo", "list the model zoo's architectures with their parameter counts: mvc zoo list")
+	g.add("list", "the architectures with their parameter counts, published counts and first convolutions", zooList)
 }
 
 // zooEntry is one architecture in "mvc zoo list --json".
