@@ -612,11 +612,7 @@ func (p *progressBar) draw() {
 	const width = 30
 	if p.total > 0 {
 		frac := min(float64(p.done)/float64(p.total), 1)
-		filled := int(frac * width)
-		bar := strings.Repeat("=", filled)
-		if filled < width {
-			bar += ">" + strings.Repeat(" ", width-filled-1)
-		}
+		bar := mvc.Bar(int(frac*width), width, width)
 		eta := "?"
 		if rate > 0 {
 			eta = mvc.FormatDuration(time.Duration(float64(p.total-p.done) / rate * float64(time.Second)))

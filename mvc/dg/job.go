@@ -313,7 +313,7 @@ func (j Job) Run(ctx context.Context, backend compute.Backend) ([]string, error)
 		}
 		about = slices.Insert(about, 2, fmt.Sprintf("The tables also include the %d finished %s of %s found in the same store "+
 			"(a `--seeds %d` sweep made them; %s of training and evaluation): the plan's settings with more seeds, %d runs in all.",
-			len(more), runs, seeds, last, fmtDuration(time.Duration((moreSeconds)*float64(time.Second))), len(done)))
+			len(more), runs, seeds, last, mvc.FormatDuration(time.Duration((moreSeconds)*float64(time.Second))), len(done)))
 	}
 	if j.Experiment == "protocol" {
 		return WriteProtocolTable(j.Out, done, about)
@@ -375,7 +375,7 @@ func (j Job) about(done, planned, chained int, seconds float64, notes []string) 
 		fmt.Sprintf("Profile %s: %s.", j.Profile, desc),
 		fmt.Sprintf("%d of %d planned runs are done (one JSON file each in %s; %s of training and evaluation in all). "+
 			"Regenerate with `go run ./mvc/cmd/mvc dg --profile %s%s --experiment %s` (a rerun trains only the missing runs).",
-			done, planned, filepath.ToSlash(j.StoreDir()), fmtDuration(time.Duration((seconds)*float64(time.Second))), j.Profile, initFlag, j.Experiment),
+			done, planned, filepath.ToSlash(j.StoreDir()), mvc.FormatDuration(time.Duration((seconds)*float64(time.Second))), j.Profile, initFlag, j.Experiment),
 	}
 	if !j.FreshInit && j.Experiment == "table1" && done > 0 {
 		line := fmt.Sprintf("%d of the %d done runs start from their model's CIFAR-27 run (%s, step train_cifar27; "+

@@ -198,9 +198,9 @@ func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
 		eta := "?"
 		if finished > 0 {
 			perRun := time.Since(start).Seconds() / float64(finished)
-			eta = fmtDuration(time.Duration(perRun * float64(len(todo)-finished) * float64(time.Second)))
+			eta = mvc.FormatDuration(time.Duration(perRun * float64(len(todo)-finished) * float64(time.Second)))
 		}
-		s.logf("%s run %d/%d (%d done before) ETA %s: %s\n", bar(out.Skipped+finished, len(specs)), n+1, len(todo),
+		s.logf("%s run %d/%d (%d done before) ETA %s: %s\n", "["+mvc.Bar(out.Skipped+finished, len(specs), 20)+"]", n+1, len(todo),
 			out.Skipped, eta, spec.Label())
 		mu.Unlock()
 		r, err := s.runOne(ctx, spec)
@@ -240,7 +240,7 @@ func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
 		s.logf("dg: %d of the runs were trained by other processes sharing %s\n", out.ByOthers, s.Store.Dir)
 	}
 	if len(todo) > 0 {
-		s.logf("%s %d/%d runs done in %s\n", bar(len(specs), len(specs)), len(specs), len(specs), fmtDuration(time.Since(start)))
+		s.logf("%s %d/%d runs done in %s\n", "["+mvc.Bar(len(specs), len(specs), 20)+"]", len(specs), len(specs), mvc.FormatDuration(time.Since(start)))
 	}
 	out.Seconds = time.Since(start).Seconds()
 	return out, nil
@@ -252,36 +252,10 @@ func (s *Sweep) logf(format string, args ...any) {
 	}
 }
 
-// bar draws "[=====>     ]" for done of total.
-func bar(done, total int) string {
-	const width = 20
-	filled := 0
-	if total > 0 {
-		filled = done * width / total
-	}
-	b := strings.Repeat("=", filled) + strings.Repeat(" ", width-filled)
-	if filled < width {
-		b = b[:filled] + ">" + b[filled+1:]
-	}
-	return "[" + b + "]"
-}
-
-// fmtDuration prints 1h02m, 3m04s or 5.2s.
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	case d >= time.Minute:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	}
-}
-
 // summaryLine is the one-line report of a finished run.
 func summaryLine(r *RunResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "done in %s (%d epochs, best %d): source val %.1f%% |", fmtDuration(time.Duration(r.Seconds()*float64(time.Second))),
+	fmt.Fprintf(&b, "done in %s (%d epochs, best %d): source val %.1f%% |", mvc.FormatDuration(time.Duration(r.Seconds()*float64(time.Second))),
 		r.Epochs, r.BestEpoch, 100*r.SourceValAccuracy)
 	for _, t := range r.Targets {
 		fmt.Fprintf(&b, " %s %.1f%%", t.Domain, 100*t.Accuracy)

@@ -212,7 +212,7 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 			trained++
 			eta := time.Duration(float64(time.Since(start)) / float64(trained) * float64(len(plan)-done))
 			log.printf("  %d of %d runs done, %s so far, ETA %s\n", done, len(plan),
-				time.Since(start).Round(time.Second), eta.Round(time.Second))
+				mvc.FormatDuration(time.Since(start)), mvc.FormatDuration(eta))
 			return nil
 		},
 	}

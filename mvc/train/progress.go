@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
+
+	"github.com/mice2machines/mice2machines/mvc"
 )
 
 // progress draws a progress bar with throughput and ETA: redrawn in place (carriage return) on
@@ -50,15 +51,11 @@ func (p *progress) step(epoch, maxEpochs, done, doneHere, total int, acc Accumul
 	p.last = now
 	rate := float64(images) / max(elapsed.Seconds(), 1e-9)
 	frac := float64(done) / float64(total)
-	filled := int(frac * barWidth)
-	bar := strings.Repeat("=", filled) + strings.Repeat(" ", barWidth-filled)
-	if filled < barWidth {
-		bar = bar[:filled] + ">" + bar[filled+1:]
-	}
+	bar := mvc.Bar(done, total, barWidth)
 	left := time.Duration(float64(elapsed) / float64(max(1, doneHere)) * float64(total-done))
 	runLeft := left + time.Duration(float64(maxEpochs-epoch)*p.meanEpoch(elapsed, frac)*float64(time.Second))
 	line := fmt.Sprintf("epoch %d/%d [%s] %3.0f%% %d/%d  %.0f img/s  ETA %s (run <= %s)  loss %.4f  acc %.4f",
-		epoch, maxEpochs, bar, 100*frac, done, total, rate, fmtDuration(left), fmtDuration(runLeft),
+		epoch, maxEpochs, bar, 100*frac, done, total, rate, mvc.FormatDuration(left), mvc.FormatDuration(runLeft),
 		acc.LossSum/float64(max(1, acc.Images)), acc.Correct/float64(max(1, acc.Images)))
 	if p.tty {
 		fmt.Fprintf(p.w, "\r%s\x1b[K", line)
@@ -102,20 +99,8 @@ func (p *progress) epoch(m EpochMetrics, maxEpochs int, stopped bool) {
 	}
 	fmt.Fprintf(p.w, "epoch %d/%d: loss %.4f acc %.4f | val loss %.4f acc %.4f%s (best %.4f at epoch %d, wait %d) | %.0f img/s, %s\n",
 		m.Epoch, maxEpochs, m.TrainLoss, m.TrainAccuracy, m.ValLoss, m.ValAccuracy, mark,
-		m.BestValAccuracy, m.BestEpoch, m.Wait, m.ImagesPerSecond, fmtDuration(time.Duration(m.Seconds*float64(time.Second))))
+		m.BestValAccuracy, m.BestEpoch, m.Wait, m.ImagesPerSecond, mvc.FormatDuration(time.Duration(m.Seconds*float64(time.Second))))
 	if stopped {
 		fmt.Fprintf(p.w, "early stopping: no improvement for %d epochs; best weights are epoch %d's\n", m.Wait, m.BestEpoch)
-	}
-}
-
-// fmtDuration prints a duration as 1h02m, 3m04s or 5.2s.
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	case d >= time.Minute:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		return fmt.Sprintf("%.1fs", d.Seconds())
 	}
 }

@@ -1,0 +1,54 @@
+package mvc
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Bar draws a text progress bar of width characters for done of total: "=====>     " (the
+// arrow head marks the front until the bar is full). Values outside [0, total] are clamped.
+func Bar(done, total, width int) string {
+	if width < 1 {
+		return ""
+	}
+	filled := width
+	if total > 0 {
+		filled = min(max(done, 0), total) * width / total
+	}
+	if filled >= width {
+		return strings.Repeat("=", width)
+	}
+	return strings.Repeat("=", filled) + ">" + strings.Repeat(" ", width-filled-1)
+}
+
+// ProgressLine redraws one line of a terminal with the progress of a counted job:
+// "label [=====>      ] 3/8, ETA 12.4s", and the total time once the job is done. It is
+// meant for callbacks of the form func(done, total int).
+type ProgressLine struct {
+	w     io.Writer
+	label string
+	start time.Time
+}
+
+// NewProgressLine starts timing a job whose progress lines go to w under label.
+func NewProgressLine(w io.Writer, label string) *ProgressLine {
+	return &ProgressLine{w: w, label: label, start: time.Now()}
+}
+
+// Update redraws the line for done of total; the line ends (with the total time) when done
+// reaches total.
+func (p *ProgressLine) Update(done, total int) {
+	const width = 30
+	if done >= total {
+		fmt.Fprintf(p.w, "\r%s [%s] %d/%d in %s\x1b[K\n", p.label, Bar(done, total, width), done, total,
+			FormatDuration(time.Since(p.start)))
+		return
+	}
+	eta := "?"
+	if left, ok := ETA(time.Since(p.start), done, total); ok {
+		eta = FormatDuration(left)
+	}
+	fmt.Fprintf(p.w, "\r%s [%s] %d/%d, ETA %s\x1b[K", p.label, Bar(done, total, width), done, total, eta)
+}

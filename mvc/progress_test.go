@@ -1,0 +1,37 @@
+package mvc
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestBar(t *testing.T) {
+	for _, c := range []struct {
+		done, total, width int
+		want               string
+	}{
+		{0, 10, 5, ">    "},
+		{4, 10, 5, "==>  "},
+		{10, 10, 5, "====="},
+		{12, 10, 5, "====="},
+		{-1, 10, 5, ">    "},
+		{0, 0, 3, "==="},
+	} {
+		if got := Bar(c.done, c.total, c.width); got != c.want {
+			t.Errorf("Bar(%d, %d, %d) = %q, want %q", c.done, c.total, c.width, got, c.want)
+		}
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgressLine(&b, "cells")
+	p.Update(1, 4)
+	p.Update(4, 4)
+	out := b.String()
+	if !strings.Contains(out, "cells [=======>") || !strings.Contains(out, "1/4, ETA") ||
+		!strings.HasSuffix(out, "\n") || !strings.Contains(out, "4/4 in ") {
+		t.Errorf("progress output %q", out)
+	}
+}
