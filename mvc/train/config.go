@@ -12,7 +12,7 @@ import (
 )
 
 // ModelFn builds a classifier's graph: images [batch, height, width, channels], float32 in
-// [0, 1] (DESIGN.md), to logits [batch, classes]. It is called with the scope [ModelScope], so
+// [0, 1], to logits [batch, classes]. It is called with the scope [ModelScope], so
 // every model variable lives under "/model/".
 type ModelFn func(scope *model.Scope, images *Node) *Node
 
@@ -99,7 +99,8 @@ type Config struct {
 	Progress io.Writer
 	// Watchdog, when set, stops the run with [ErrStalled] when a step stalls.
 	Watchdog *Watchdog
-	// Heartbeat, when set, receives one line per step start and end for a [Supervisor].
+	// Heartbeat, when set, receives one line per step start and end (see
+	// [StepClock.ReadHeartbeat]), for a process that supervises this one (package supervise).
 	Heartbeat io.Writer
 
 	// Evaluate, when set, replaces the validation pass (a test hook: it lets tests script the

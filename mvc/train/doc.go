@@ -12,34 +12,30 @@
 // step, the best weights so far and early stopping's counter. Config.Resume continues a killed
 // run: killing the process at any moment loses at most the epoch in flight (or the last
 // Config.CheckpointEvery of it), and the resumed run ends with the same weights and metrics, bit
-// for bit, as an uninterrupted one with the same seed.
+// for bit, as an uninterrupted one with the same seed. [Evaluate] and [EvaluateCheckpoint]
+// measure a model's loss and accuracy.
 //
-// GoMLX has no built-in early stopping (DESIGN.md), so [Run] runs its own epoch loop over a
-// compiled training step and an evaluation step. Models with batch normalization must build it
-// with UseBackendInference(false) to train on the pure-Go backend (DESIGN.md).
+// GoMLX has no built-in early stopping, so [Run] runs its own epoch loop over a compiled
+// training step and an evaluation step. Models with batch normalization must build it with
+// UseBackendInference(false) to train on the pure-Go backend.
 //
 // Batch normalization statistics: before every validation, [Run] recomputes the moving averages
 // of the model's batch normalization layers (those with an nn.BatchNormCountName variable, as
 // package zoo builds them) from Config.BNStatsBatches training batches under the current weights
 // (precise BN: Wu and Johnson, 2021). Keras' momentum 0.99 leaves the averages of a run of a few
 // dozen steps mostly at their initial (0, 1), and such a model validates at chance however well
-// it trains (measured: ResNet50V2 at width 0.125, 4 epochs of 640 MNIST images, training
-// accuracy 0.52, validation 0.09 with Keras' averages, 0.47 recomputed). Models without batch
-// normalization are untouched.
+// it trains. Models without batch normalization are untouched.
 //
-// Stalls: GoMLX's pure-Go backend was seen to deadlock in about 2 runs out of 25. A [Watchdog]
-// on step time (a step stalls past max(30 s, 20 x the median step)) makes [Run] return
-// [ErrStalled]; since a goroutine stuck in the backend cannot be stopped, [Supervisor] runs
-// training in a child process and restarts it from its last checkpoint when it stalls or dies.
+// Stalls: GoMLX's pure-Go backend can deadlock inside a step. A [Watchdog] on step time (a step
+// stalls past max(30 s, 20 x the median step)) makes [Run] return [ErrStalled]; since a
+// goroutine stuck in the backend cannot be stopped, package supervise runs training in a child
+// process and restarts it from its last checkpoint, applying the same rule ([StepClock]) to the
+// heartbeats that [Run] writes to Config.Heartbeat.
 //
-// Processes: a run directory is locked while [Run] trains into it ([LockDir]: another process
-// gets a [*BusyError] naming the holder, or waits), and temporary files of writes that were
-// killed are removed when the lock is taken. A [Supervisor]'s child ends with its supervisor
-// however the supervisor ends ([WatchSupervisor]; on Linux the kernel's parent-death signal),
-// shares its lock ([DirLock.Pass]), and reports errors that a retry cannot fix (a full disk, a
-// read-only filesystem: [Permanent]) with [ExitPermanent], which is not restarted.
+// Run directories: a directory is locked while [Run] trains into it ([LockDir]: another process
+// gets a [*BusyError] naming the holder, or waits; a child process handed the lock with
+// [DirLock.Pass] shares it), and temporary files of writes that were killed are removed when the
+// lock is taken.
 //
-// [Evaluate] and [EvaluateCheckpoint] measure a model's loss and accuracy. Package backbone makes an
-// ImageNet-trained ONNX model (through github.com/gomlx/onnx-gomlx) a backbone to fine-tune with
-// NeuRN in front and a new head.
+// Package backbone provides ModelFn values for ImageNet-trained ONNX models.
 package train

@@ -33,7 +33,7 @@ func Evaluate(ctx context.Context, backend compute.Backend, store *model.Store, 
 		batchSize = DefaultBatchSize
 	}
 	r := &runner{
-		ctx: ctx, backend: backend, store: store, compiled: map[string]bool{}, clock: newStepClock(Watchdog{}),
+		ctx: ctx, backend: backend, store: store, compiled: map[string]bool{}, clock: NewStepClock(Watchdog{}),
 		cfg: Config{Height: height, Width: width, Channels: channels, Classes: classes, BatchSize: batchSize},
 	}
 	e, err := newEvalExec(backend, store, fn, classes)

@@ -111,7 +111,7 @@ type runner struct {
 	statsExec *model.Exec
 	bnCounts  []*model.Variable
 	compiled  map[string]bool
-	clock     *stepClock
+	clock     *StepClock
 	state     State
 	best      []*Tensor
 	progress  *progress
@@ -170,7 +170,7 @@ func Run(ctx context.Context, backend compute.Backend, cfg Config, trainSet, val
 	r := &runner{
 		ctx: ctx, backend: backend, cfg: cfg, train: trainSet, val: validation,
 		store: model.NewStore(), compiled: map[string]bool{},
-		clock:    newStepClock(watchdogOrZero(cfg.Watchdog)),
+		clock:    NewStepClock(watchdogOrZero(cfg.Watchdog)),
 		progress: newProgress(cfg.Progress),
 	}
 	r.state.Setup = Setup{
@@ -719,7 +719,7 @@ func (r *runner) guarded(slow, record bool, fn func() error) error {
 	} else {
 		go run()
 	}
-	ticker := time.NewTicker(r.clock.pollingPeriod())
+	ticker := time.NewTicker(r.clock.PollingPeriod())
 	defer ticker.Stop()
 	for {
 		select {
@@ -728,7 +728,7 @@ func (r *runner) guarded(slow, record bool, fn func() error) error {
 			r.beat("end %d %d", d.Nanoseconds(), boolInt(record && !slow))
 			return err
 		case <-ticker.C:
-			if stalled, elapsed, limit := r.clock.overdue(time.Now()); stalled {
+			if stalled, elapsed, limit := r.clock.Overdue(time.Now()); stalled {
 				r.beat("stalled")
 				return errors.Wrapf(ErrStalled, "step running for %s, limit %s (watchdog)", elapsed.Round(time.Millisecond), limit)
 			}
@@ -743,7 +743,7 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// beat writes one heartbeat line for a Supervisor.
+// beat writes one heartbeat line to Config.Heartbeat (see [StepClock.ReadHeartbeat]).
 func (r *runner) beat(format string, args ...any) {
 	if r.cfg.Heartbeat != nil {
 		_, _ = fmt.Fprintf(r.cfg.Heartbeat, format+"\n", args...)

@@ -191,15 +191,6 @@ func TestKillAndResumeGivesIdenticalRun(t *testing.T) {
 	sameWeights(t, weightsOf(t, full.Store), weightsOf(t, again.Store), "finished run resumed again")
 }
 
-// loadMNISTForChild loads the same images as smallMNIST(t, 320) in a child process.
-func loadMNISTForChild() (*data.Dataset, error) {
-	ds, err := data.LoadMNIST(data.MNISTTrain)
-	if err != nil {
-		return nil, err
-	}
-	return ds.First(320), nil
-}
-
 func TestEvaluateCheckpointMatchesValidation(t *testing.T) {
 	ds := smallMNIST(t, 320)
 	dir := t.TempDir()

@@ -17,6 +17,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/claim"
 	"github.com/mice2machines/mice2machines/mvc/dg"
+	"github.com/mice2machines/mice2machines/mvc/supervise"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
@@ -166,7 +167,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 			Log: log, TrainProgress: progress, Lease: o.lease,
 		}
 		if os.Getenv(dgWorkerEnvVar) == "1" {
-			j.Watchdog, j.Heartbeat = &train.Watchdog{}, train.HeartbeatFromEnv()
+			j.Watchdog, j.Heartbeat = &train.Watchdog{}, supervise.HeartbeatFromEnv()
 		}
 		paths, err := j.Run(ctx, backend)
 		if err != nil {
@@ -199,7 +200,7 @@ func superviseDG(ctx context.Context, args []string, o dgOptions, stdout, stderr
 	if err != nil {
 		return fmt.Errorf("locating this program to run the sweep child: %w", err)
 	}
-	s := &train.Supervisor{
+	s := &supervise.Supervisor{
 		MaxRestarts: o.restarts,
 		Log:         stderr,
 		// Models differ in step time by orders of magnitude within one sweep: the child's own

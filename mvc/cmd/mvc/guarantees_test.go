@@ -19,6 +19,7 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/runs"
+	"github.com/mice2machines/mice2machines/mvc/supervise"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
@@ -179,9 +180,9 @@ func TestWorkerExitCodes(t *testing.T) {
 		{nil, 0},
 		{errors.New("x"), 1},
 		{badInput("bad"), exitUsage},
-		{fmt.Errorf("run: %w", train.ErrStalled), train.ExitStalled},
-		{full, train.ExitPermanent},
-		{&os.PathError{Op: "open", Path: "run", Err: syscall.EROFS}, train.ExitPermanent},
+		{fmt.Errorf("run: %w", train.ErrStalled), supervise.ExitStalled},
+		{full, supervise.ExitPermanent},
+		{&os.PathError{Op: "open", Path: "run", Err: syscall.EROFS}, supervise.ExitPermanent},
 	} {
 		if got := workerExit("train", c.err); got != c.want {
 			t.Errorf("workerExit(%v) = %d, want %d", c.err, got, c.want)

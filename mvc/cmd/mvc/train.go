@@ -17,6 +17,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/mice2machines/mice2machines/mvc/runs"
+	"github.com/mice2machines/mice2machines/mvc/supervise"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
@@ -45,12 +46,12 @@ func workerMain(args []string) int {
 // Go's exit status 2, which would read as bad input.
 func startWorker() {
 	mvc.AbortOnCrash()
-	train.WatchSupervisor()
+	supervise.WatchSupervisor()
 }
 
 // workerExit maps the outcome of a supervised child ("mvc train", "mvc dg") to its exit status,
-// printing the error in one line: 0, train.ExitStalled for a stall (the supervisor resumes),
-// exitUsage for bad input and train.ExitPermanent for an error a retry cannot fix (full disk,
+// printing the error in one line: 0, supervise.ExitStalled for a stall (the supervisor resumes),
+// exitUsage for bad input and supervise.ExitPermanent for an error a retry cannot fix (full disk,
 // read-only filesystem, permission denied; it does not), 1 otherwise.
 func workerExit(command string, err error) int {
 	if err == nil {
@@ -60,7 +61,7 @@ func workerExit(command string, err error) int {
 	if isBadInput(err) {
 		return exitUsage
 	}
-	return train.ExitCode(err)
+	return supervise.ExitCode(err)
 }
 
 // loadData loads a split of a dataset by name (data.Load), its first n images when n > 0.
@@ -198,7 +199,7 @@ func superviseTraining(ctx context.Context, args []string, o trainOptions, stdou
 		return lockError(err)
 	}
 	defer func() { _ = lock.Unlock() }()
-	s := &train.Supervisor{
+	s := &supervise.Supervisor{
 		MaxRestarts: max(o.restarts, 0),
 		Log:         stderr,
 		Command: func(attempt int) (*exec.Cmd, error) {
@@ -264,7 +265,7 @@ func trainInProcess(ctx context.Context, o trainOptions, stdout, stderr io.Write
 		Height: o.spec.Size, Width: o.spec.Size, Channels: 3, Classes: o.spec.Classes,
 		BatchSize: o.batch, LearningRate: o.lr, MaxEpochs: o.epochs, Patience: o.patience, Seed: o.spec.Seed,
 		StepsPerEpoch: o.steps, Dir: o.out, Resume: o.resume, WaitLock: o.waitLock, Init: o.init, Progress: progress,
-		Heartbeat: train.HeartbeatFromEnv(),
+		Heartbeat: supervise.HeartbeatFromEnv(),
 	}
 	if os.Getenv(workerEnvVar) == "1" {
 		cfg.Watchdog = &train.Watchdog{}

@@ -1,44 +1,25 @@
-package train
+package supervise
 
 import (
-	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
-	"syscall"
 	"time"
 )
 
-// ExitPermanent is the exit status of a supervised child whose error cannot go away on a retry
-// (see [Permanent]): the supervisor does not restart it.
-const ExitPermanent = 4
+// HeartbeatEnvVar names the environment variable through which a [Supervisor] tells its child
+// the file descriptor to write heartbeats to (see [HeartbeatFromEnv]).
+const HeartbeatEnvVar = "MVC_TRAIN_HEARTBEAT_FD"
 
-// Permanent tells whether err cannot succeed on a retry: the disk or quota is full, the
-// filesystem is read-only, or permission is denied. A [Supervisor] does not restart a child
-// that fails so ([ExitCode] gives it [ExitPermanent]).
-func Permanent(err error) bool {
-	for _, e := range []error{syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.EACCES, syscall.EPERM} {
-		if errors.Is(err, e) {
-			return true
-		}
+// HeartbeatFromEnv returns the heartbeat pipe a [Supervisor] gave this process, or nil when it
+// runs unsupervised. Pass it as train.Config.Heartbeat.
+func HeartbeatFromEnv() io.Writer {
+	fd, err := strconv.Atoi(os.Getenv(HeartbeatEnvVar))
+	if err != nil || fd < 3 {
+		return nil
 	}
-	return false
-}
-
-// ExitCode is the exit status with which a supervised child reports err to its [Supervisor]: 0
-// for nil, [ExitStalled] for a stalled step (restarted), [ExitPermanent] for an error that a
-// retry cannot fix (not restarted), 1 for any other failure (restarted). Bad usage or input,
-// which the command line knows, is [ExitUsage].
-func ExitCode(err error) int {
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, ErrStalled):
-		return ExitStalled
-	case Permanent(err):
-		return ExitPermanent
-	}
-	return 1
+	return os.NewFile(uintptr(fd), "heartbeat")
 }
 
 // SupervisorPIDEnvVar names the environment variable through which a [Supervisor] tells its

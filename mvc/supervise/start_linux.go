@@ -1,4 +1,4 @@
-package train
+package supervise
 
 import (
 	"os/exec"

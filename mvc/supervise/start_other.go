@@ -1,6 +1,6 @@
 //go:build !linux
 
-package train
+package supervise
 
 import "os/exec"
 

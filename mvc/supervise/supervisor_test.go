@@ -1,4 +1,4 @@
-package train
+package supervise
 
 import (
 	"bytes"
@@ -16,12 +16,13 @@ import (
 	"time"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
 // Environment of the test binary re-executed as a training child (see TestMain).
 const (
-	childModeEnv = "MVC_TRAIN_TEST_CHILD"
-	childDirEnv  = "MVC_TRAIN_TEST_DIR"
+	childModeEnv = "MVC_SUPERVISE_TEST_CHILD"
+	childDirEnv  = "MVC_SUPERVISE_TEST_DIR"
 )
 
 func TestMain(m *testing.M) {
@@ -62,7 +63,7 @@ func testChild(mode, dir string) int {
 	switch mode {
 	case "stall", "hang":
 		if mode == "stall" {
-			cfg.Watchdog = &Watchdog{MinTimeout: 2 * time.Second, FirstStepTimeout: 5 * time.Minute}
+			cfg.Watchdog = &train.Watchdog{MinTimeout: 2 * time.Second, FirstStepTimeout: 5 * time.Minute}
 		}
 		cfg.BeforeStep = func(epoch, step int) error {
 			if epoch == 2 && step == 3 && once() {
@@ -80,7 +81,7 @@ func testChild(mode, dir string) int {
 	case "enospc":
 		cfg.BeforeStep = func(epoch, step int) error {
 			if epoch == 2 {
-				return &os.PathError{Op: "write", Path: filepath.Join(dir, CheckpointFile), Err: syscall.ENOSPC}
+				return &os.PathError{Op: "write", Path: filepath.Join(dir, train.CheckpointFile), Err: syscall.ENOSPC}
 			}
 			return nil
 		}
@@ -88,7 +89,7 @@ func testChild(mode, dir string) int {
 		fmt.Fprintf(os.Stderr, "unknown child mode %q\n", mode)
 		return 1
 	}
-	_, err = Run(context.Background(), mvc.MustBackend(), cfg, ds, nil)
+	_, err = train.Run(context.Background(), mvc.MustBackend(), cfg, ds, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 	}
@@ -97,16 +98,16 @@ func testChild(mode, dir string) int {
 
 var (
 	referenceOnce sync.Once
-	referenceRes  *Result
+	referenceRes  *train.Result
 	referenceErr  error
 )
 
 // referenceRun is the uninterrupted run that interrupted ones must reproduce.
-func referenceRun(t *testing.T) *Result {
+func referenceRun(t *testing.T) *train.Result {
 	t.Helper()
 	ds := smallMNIST(t, 320)
 	referenceOnce.Do(func() {
-		referenceRes, referenceErr = Run(context.Background(), mvc.MustBackend(), tinyConfig(""), ds, nil)
+		referenceRes, referenceErr = train.Run(context.Background(), mvc.MustBackend(), tinyConfig(""), ds, nil)
 	})
 	if referenceErr != nil {
 		t.Fatal(referenceErr)
@@ -118,7 +119,7 @@ func referenceRun(t *testing.T) *Result {
 func checkMatchesReference(t *testing.T, dir string) {
 	t.Helper()
 	ref := referenceRun(t)
-	ckpt, err := LoadCheckpoint(dir)
+	ckpt, err := train.LoadCheckpoint(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,14 +129,7 @@ func checkMatchesReference(t *testing.T, dir string) {
 	if a, b := deterministic(ref.Epochs), deterministic(ckpt.State.History); !slices.Equal(a, b) {
 		t.Errorf("metrics differ:\nreference  %+v\nsupervised %+v", a, b)
 	}
-	want := map[string][]byte{}
-	best, err := snapshot(ref.Store, SetBest, isModelVariable)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, x := range best {
-		want[x.Info.Path] = x.Data
-	}
+	want := modelWeights(t, ref.Store)
 	got := map[string][]byte{}
 	for _, x := range ckpt.Best {
 		got[x.Info.Path] = x.Data
@@ -143,7 +137,7 @@ func checkMatchesReference(t *testing.T, dir string) {
 	sameWeights(t, want, got, "best weights")
 }
 
-func runSupervised(t *testing.T, mode string, wd Watchdog) ([]Attempt, string) {
+func runSupervised(t *testing.T, mode string, wd train.Watchdog) ([]Attempt, string) {
 	t.Helper()
 	smallMNIST(t, 320) // skip early when MNIST is missing
 	dir := t.TempDir()
@@ -166,7 +160,7 @@ func runSupervised(t *testing.T, mode string, wd Watchdog) ([]Attempt, string) {
 }
 
 func TestSupervisorRecoversFromStalledStep(t *testing.T) {
-	attempts, dir := runSupervised(t, "stall", Watchdog{MinTimeout: 2 * time.Second, FirstStepTimeout: 5 * time.Minute})
+	attempts, dir := runSupervised(t, "stall", train.Watchdog{MinTimeout: 2 * time.Second, FirstStepTimeout: 5 * time.Minute})
 	if len(attempts) < 2 || attempts[0].ExitCode != ExitStalled {
 		t.Fatalf("attempts %+v: want the first to exit with status %d (stall detected in the child)", attempts, ExitStalled)
 	}
@@ -174,7 +168,7 @@ func TestSupervisorRecoversFromStalledStep(t *testing.T) {
 }
 
 func TestSupervisorKillsHungChild(t *testing.T) {
-	attempts, dir := runSupervised(t, "hang", Watchdog{MinTimeout: 2 * time.Second, FirstStepTimeout: 5 * time.Minute})
+	attempts, dir := runSupervised(t, "hang", train.Watchdog{MinTimeout: 2 * time.Second, FirstStepTimeout: 5 * time.Minute})
 	if len(attempts) < 2 || !attempts[0].Killed {
 		t.Fatalf("attempts %+v: want the first killed by the supervisor", attempts)
 	}
@@ -182,7 +176,7 @@ func TestSupervisorKillsHungChild(t *testing.T) {
 }
 
 func TestSupervisorRestartsKilledProcess(t *testing.T) {
-	attempts, dir := runSupervised(t, "crash", Watchdog{})
+	attempts, dir := runSupervised(t, "crash", train.Watchdog{})
 	if len(attempts) != 2 || attempts[0].ExitCode != 1 || attempts[1].ExitCode != 0 {
 		t.Fatalf("attempts %+v: want a crash then a clean finish", attempts)
 	}
@@ -243,7 +237,7 @@ func TestExitCode(t *testing.T) {
 	}{
 		{nil, 0},
 		{errors.New("x"), 1},
-		{fmt.Errorf("step: %w", ErrStalled), ExitStalled},
+		{fmt.Errorf("step: %w", train.ErrStalled), ExitStalled},
 		{fmt.Errorf("saving: %w", &os.PathError{Op: "write", Path: "c", Err: syscall.ENOSPC}), ExitPermanent},
 		{&os.PathError{Op: "open", Path: "c", Err: syscall.EROFS}, ExitPermanent},
 		{&os.PathError{Op: "open", Path: "c", Err: syscall.EDQUOT}, ExitPermanent},
@@ -253,33 +247,5 @@ func TestExitCode(t *testing.T) {
 		if got := ExitCode(c.err); got != c.want {
 			t.Errorf("ExitCode(%v) = %d, want %d", c.err, got, c.want)
 		}
-	}
-}
-
-func TestWatchdogRule(t *testing.T) {
-	c := newStepClock(Watchdog{MinTimeout: time.Second, Factor: 20, FirstStepTimeout: time.Minute})
-	t0 := time.Unix(0, 0)
-	c.begin(t0, true)
-	if stalled, _, limit := c.overdue(t0.Add(59 * time.Second)); stalled || limit != time.Minute {
-		t.Errorf("compiling step: stalled %v limit %v, want false and 1m", stalled, limit)
-	}
-	c.end(t0.Add(30*time.Second), true) // compiling steps do not join the median
-	for i := range 5 {
-		start := t0.Add(time.Duration(i) * time.Hour)
-		c.begin(start, false)
-		c.end(start.Add(100*time.Millisecond), true)
-	}
-	c.begin(t0, false)
-	if _, _, limit := c.overdue(t0); limit != 2*time.Second {
-		t.Errorf("limit %v, want 20 x 100ms = 2s", limit)
-	}
-	if stalled, _, _ := c.overdue(t0.Add(2100 * time.Millisecond)); !stalled {
-		t.Error("a step 21x the median is not reported stalled")
-	}
-	c.end(t0, false)
-	c.w.MinTimeout = 30 * time.Second
-	c.begin(t0, false)
-	if _, _, limit := c.overdue(t0); limit != 30*time.Second {
-		t.Errorf("limit %v, want the 30s floor", limit)
 	}
 }

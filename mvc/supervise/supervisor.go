@@ -1,4 +1,4 @@
-package train
+package supervise
 
 import (
 	"bufio"
@@ -7,34 +7,20 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/pkg/errors"
+
+	"github.com/mice2machines/mice2machines/mvc/train"
 )
-
-// HeartbeatEnvVar names the environment variable through which a [Supervisor] tells its child
-// the file descriptor to write heartbeats to (see [HeartbeatFromEnv]).
-const HeartbeatEnvVar = "MVC_TRAIN_HEARTBEAT_FD"
-
-// HeartbeatFromEnv returns the heartbeat pipe a [Supervisor] gave this process, or nil when it
-// runs unsupervised. Pass it as Config.Heartbeat.
-func HeartbeatFromEnv() io.Writer {
-	fd, err := strconv.Atoi(os.Getenv(HeartbeatEnvVar))
-	if err != nil || fd < 3 {
-		return nil
-	}
-	return os.NewFile(uintptr(fd), "heartbeat")
-}
 
 // Supervisor runs training in a child process and restarts it from its last checkpoint when it
 // dies or stalls, so that a long sweep finishes unattended. A stuck goroutine in GoMLX's
-// backend cannot be stopped from inside the process (DESIGN.md: the pure-Go backend deadlocked
-// in about 2 runs out of 25), so recovery needs a fresh process: the child's own [Watchdog]
-// makes it exit with [ExitStalled]; if the child is so stuck that it cannot, the supervisor
-// applies the same rule (plus Grace) to the child's heartbeats and kills it.
+// backend cannot be stopped from inside the process, so recovery needs a fresh process: the
+// child's own [train.Watchdog] makes it exit with [ExitStalled]; if the child is so stuck that
+// it cannot, the supervisor applies the same rule (plus Grace) to the child's heartbeats and
+// kills it.
 //
 // The child lives and dies with its supervisor: on Linux the kernel kills it when the
 // supervisor dies, however it dies (kill -9 included); the child calls [WatchSupervisor], which
@@ -49,7 +35,7 @@ type Supervisor struct {
 	// MaxRestarts bounds the restarts (0: the default, 5; negative: none).
 	MaxRestarts int
 	// Watchdog is the stall rule applied to the child's steps (zero value: the defaults).
-	Watchdog Watchdog
+	Watchdog train.Watchdog
 	// Grace is added to the watchdog's limit before the supervisor kills a child (default 30 s),
 	// so the child's own watchdog normally acts first.
 	Grace time.Duration
@@ -63,10 +49,6 @@ type Supervisor struct {
 
 // interruptGrace is how long an interrupted child may take to save and exit before it is killed.
 const interruptGrace = 30 * time.Second
-
-// ExitUsage is the exit status that the command-line program uses for bad usage or bad input;
-// the supervisor does not restart a child that exits with it (retrying cannot help).
-const ExitUsage = 2
 
 // Attempt describes how a child process ended.
 type Attempt struct {
@@ -185,35 +167,20 @@ func (s *Supervisor) runOnce(ctx context.Context, attempt int, grace time.Durati
 	_ = pw.Close() // the child holds its copy
 	s.logf("supervisor: started training process %d (attempt %d)", cmd.Process.Pid, attempt+1)
 
-	clock := newStepClock(s.Watchdog)
+	clock := train.NewStepClock(s.Watchdog)
 	var readDone sync.WaitGroup
 	readDone.Add(1)
 	go func() {
 		defer readDone.Done()
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			fields := strings.Fields(sc.Text())
-			if len(fields) == 0 {
-				continue
-			}
-			switch fields[0] {
-			case "begin":
-				clock.begin(time.Now(), len(fields) > 1 && fields[1] == "1")
-			case "end":
-				// "end <nanoseconds> <recorded>": the child's own measure, so that the
-				// supervisor's median is the child's.
-				ns := int64(0)
-				if len(fields) > 1 {
-					ns, _ = strconv.ParseInt(fields[1], 10, 64)
-				}
-				clock.endWith(time.Duration(ns), len(fields) > 2 && fields[2] == "1")
-			}
+			clock.ReadHeartbeat(time.Now(), sc.Text())
 		}
 	}()
 
 	waitErr := make(chan error, 1)
 	go func() { waitErr <- cmd.Wait() }()
-	ticker := time.NewTicker(clock.pollingPeriod())
+	ticker := time.NewTicker(clock.PollingPeriod())
 	defer ticker.Stop()
 	killed := false
 	var werr error
@@ -231,7 +198,7 @@ loop:
 			}(cmd.Process)
 			ctx = context.Background()
 		case <-ticker.C:
-			if stalled, elapsed, limit := clock.overdue(time.Now()); !killed && stalled && elapsed > limit+grace {
+			if stalled, elapsed, limit := clock.Overdue(time.Now()); !killed && stalled && elapsed > limit+grace {
 				s.logf("supervisor: step running for %s (limit %s + grace %s): killing training process %d",
 					elapsed.Round(time.Second), limit, grace, cmd.Process.Pid)
 				killed = true
@@ -243,17 +210,4 @@ loop:
 	readDone.Wait()
 	a := Attempt{ExitCode: cmd.ProcessState.ExitCode(), Killed: killed, Err: werr}
 	return a, nil
-}
-
-// endWith records a step duration measured elsewhere.
-func (c *stepClock) endWith(d time.Duration, record bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if record {
-		c.durations = append(c.durations, d)
-		if len(c.durations) > medianWindow {
-			c.durations = c.durations[1:]
-		}
-	}
-	c.inFlight = false
 }
