@@ -37,6 +37,7 @@ type BusyError struct {
 	Host string
 }
 
+// Error names the directory and the process that holds its lock (and its host, when another).
 func (e *BusyError) Error() string {
 	who := "another process"
 	if e.PID > 0 {

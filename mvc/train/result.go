@@ -34,6 +34,8 @@ type EpochMetrics struct {
 
 // Evaluation is a model's loss and accuracy on a dataset.
 type Evaluation struct {
+	// Loss is the mean softmax cross-entropy per image (natural log); Accuracy the share of
+	// images whose highest logit is the label.
 	Loss     float64 `json:"loss"`
 	Accuracy float64 `json:"accuracy"`
 	// Images is the number of images evaluated.
@@ -58,13 +60,20 @@ type Result struct {
 	Store *model.Store
 }
 
-// Summary is written to [ResultFile] when a run finishes.
+// Summary is written to [ResultFile] when a run finishes: what a results table needs without
+// opening the checkpoint.
 type Summary struct {
-	Setup           Setup          `json:"setup"`
-	Epochs          int            `json:"epochs"`
-	BestEpoch       int            `json:"best_epoch"`
-	BestValAccuracy float64        `json:"best_val_accuracy"`
-	StoppedEarly    bool           `json:"stopped_early"`
-	Parameters      int            `json:"parameters"`
-	History         []EpochMetrics `json:"history"`
+	// Setup is the run's configuration as the checkpoint records it.
+	Setup Setup `json:"setup"`
+	// Epochs is the number of epochs trained; BestEpoch (1-based) and BestValAccuracy identify
+	// the weights kept; StoppedEarly tells whether early stopping ended the run.
+	Epochs          int     `json:"epochs"`
+	BestEpoch       int     `json:"best_epoch"`
+	BestValAccuracy float64 `json:"best_val_accuracy"`
+	StoppedEarly    bool    `json:"stopped_early"`
+	// Parameters is the number of trainable model parameters (scalars in the trainable
+	// variables under [ModelScope]).
+	Parameters int `json:"parameters"`
+	// History holds every epoch's metrics, as [MetricsFile] does.
+	History []EpochMetrics `json:"history"`
 }
