@@ -2,16 +2,15 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/allen"
 	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/mice2machines/mice2machines/mvc/represent"
@@ -47,31 +46,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// progressBar draws "label [#####.....] done/total ETA" on one line of w.
-type progressBar struct {
-	w     io.Writer
-	label string
-	start time.Time
-}
-
-func newProgressLine(w io.Writer, label string) *progressBar {
-	return &progressBar{w: w, label: label, start: time.Now()}
-}
-
-func (p *progressBar) update(done, total int) {
-	const width = 30
-	filled := width * done / max(total, 1)
-	eta := "?"
-	if done > 0 {
-		left := time.Duration(float64(time.Since(p.start)) * float64(total-done) / float64(done))
-		eta = left.Round(time.Second).String()
-	}
-	fmt.Fprintf(p.w, "\r%s [%s%s] %d/%d, %s left  ", p.label, strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, eta)
-	if done == total {
-		fmt.Fprintf(p.w, "\r%s [%s] %d/%d in %s          \n", p.label, strings.Repeat("#", width), done, total, time.Since(p.start).Round(time.Millisecond))
-	}
 }
 
 func runAllenSimulate(args []string, stdout, stderr io.Writer) error {
@@ -114,8 +88,8 @@ func runAllenSimulate(args []string, stdout, stderr io.Writer) error {
 	opts.Areas, opts.CreLines = splitList(*areas), splitList(*cre)
 	var progress func(done, total int, file string)
 	if !*quiet {
-		bar := newProgressLine(stderr, "simulating")
-		progress = func(done, total int, _ string) { bar.update(done, total) }
+		bar := mvc.NewProgressLine(stderr, "simulating")
+		progress = func(done, total int, _ string) { bar.Update(done, total) }
 	}
 	start := time.Now()
 	survey, err := allen.SimulateSurvey(*out, opts, progress)
@@ -139,33 +113,6 @@ func runAllenSimulate(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// allenInfo is what "mvc allen info" prints.
-type allenInfo struct {
-	File            string   `json:"file"`
-	ExperimentID    int64    `json:"experiment_id"`
-	Cells           int      `json:"cells"`
-	Frames          int      `json:"frames"`
-	FrameRateHz     float64  `json:"frame_rate_hz"`
-	Genotype        string   `json:"genotype"`
-	CreLine         string   `json:"cre_line"`
-	Class           string   `json:"class"`
-	Area            string   `json:"area"`
-	ImagingDepthUM  int      `json:"imaging_depth_um"`
-	Indicator       string   `json:"indicator,omitempty"`
-	SessionType     string   `json:"session_type"`
-	Images          []int    `json:"images"`
-	Presentations   int      `json:"presentations"`
-	BlankSweeps     int      `json:"blank_sweeps"`
-	CellSpecimenIDs []int64  `json:"cell_specimen_ids"`
-	NaturalScenes   string   `json:"natural_scenes,omitempty"`
-	Simulated       bool     `json:"simulated"`
-	Notes           string   `json:"notes,omitempty"`
-	TemplateSources []string `json:"template_sources,omitempty"`
-}
-
-// infoIDs is how many cell specimen ids "mvc allen info" prints.
-const infoIDs = 5
-
 func runAllenInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("allen info", "FILE.nwb",
 		"Prints a JSON summary of an Allen Brain Observatory experiment file (real or simulated): cells,\n"+
@@ -185,43 +132,11 @@ func runAllenInfo(args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	defer func() { _ = f.Close() }()
-	m, err := f.Metadata()
+	info, err := f.Summarize()
 	if err != nil {
 		return usageError{err}
 	}
-	info := allenInfo{File: positional[0], ExperimentID: m.ExperimentID, Genotype: m.Genotype, CreLine: m.CreLine,
-		Class: string(m.Class), Area: m.Area, ImagingDepthUM: m.ImagingDepthUM, Indicator: m.Indicator, SessionType: m.SessionType,
-		Notes: m.Notes, Simulated: strings.HasPrefix(m.Notes, allen.SimulatedLabel)}
-	info.CellSpecimenIDs = m.CellSpecimenIDs[:min(infoIDs, len(m.CellSpecimenIDs))]
-	if info.Cells, info.Frames, err = f.Shape(); err != nil {
-		return usageError{err}
-	}
-	if info.FrameRateHz, err = f.FrameRate(); err != nil {
-		return usageError{err}
-	}
-	info.FrameRateHz = math.Round(info.FrameRateHz*1e6) / 1e6
-	table, err := f.NaturalScenes()
-	switch {
-	case errors.Is(err, allen.ErrNoNaturalScenes):
-		info.NaturalScenes = err.Error()
-	case err != nil:
-		return usageError{err}
-	default:
-		n, h, w, err := f.TemplateShape()
-		if err != nil {
-			return usageError{err}
-		}
-		info.Images = []int{n, h, w}
-		info.Presentations = len(table)
-		for _, p := range table {
-			if p.Image == allen.Blank {
-				info.BlankSweeps++
-			}
-		}
-		if src, err := f.TemplateSources(); err == nil && len(src) > 0 {
-			info.TemplateSources = src[:min(3, len(src))]
-		}
-	}
+	info.File = positional[0]
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(info)
@@ -261,8 +176,8 @@ func runAllenReps(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if !*quiet {
-		bar := newProgressLine(stderr, "cells")
-		opts.Progress = bar.update
+		bar := mvc.NewProgressLine(stderr, "cells")
+		opts.Progress = bar.Update
 	}
 	f, err := allen.Open(positional[0])
 	if err != nil {

@@ -116,11 +116,7 @@ func (p *umapProgress) update(stage string, done, total int) {
 	if total > 0 {
 		frac = min(float64(done)/float64(total), 1)
 	}
-	filled := int(frac * width)
-	bar := strings.Repeat("=", filled)
-	if filled < width {
-		bar += ">" + strings.Repeat(" ", width-filled-1)
-	}
+	bar := mvc.Bar(done, total, width)
 	eta := "?"
 	if left, ok := mvc.ETA(now.Sub(p.stageBegan), done, total); ok {
 		eta = mvc.FormatDuration(left)
