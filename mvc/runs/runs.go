@@ -42,6 +42,13 @@ type Options struct {
 	Progress io.Writer
 	// Backend runs the computation (nil: mvc.Backend, the process's backend).
 	Backend compute.Backend
+	// WaitLock waits while another process trains into Dir instead of failing with
+	// train.ErrBusy.
+	WaitLock bool
+	// Watchdog, when set, ends the run with train.ErrStalled when a step stalls; Heartbeat, when
+	// set, receives a line per step for a supervisor (package supervise).
+	Watchdog  *train.Watchdog
+	Heartbeat io.Writer
 }
 
 // Run is a trained model: what [Train] returns and [Open] reads back from a run directory.
@@ -58,6 +65,9 @@ type Run struct {
 	BestValAccuracy float64
 	// History holds every epoch's metrics.
 	History []train.EpochMetrics
+	// StoppedEarly tells whether early stopping ended the training, Resumed whether it
+	// continued a checkpoint (both false for a run read back by [Open]).
+	StoppedEarly, Resumed bool
 
 	store   *model.Store
 	fn      train.ModelFn
@@ -107,14 +117,14 @@ func TrainOn(ctx context.Context, spec Spec, trainSet *data.Dataset, opts Option
 		Height: spec.Size, Width: spec.Size, Channels: 3, Classes: spec.Classes,
 		BatchSize: opts.BatchSize, LearningRate: opts.LearningRate, MaxEpochs: opts.Epochs, Patience: opts.Patience,
 		Seed: spec.Seed, StepsPerEpoch: opts.StepsPerEpoch, Dir: opts.Dir, Resume: opts.Resume, Init: opts.Init,
-		Progress: opts.Progress,
+		Progress: opts.Progress, WaitLock: opts.WaitLock, Watchdog: opts.Watchdog, Heartbeat: opts.Heartbeat,
 	}
 	res, err := train.Run(ctx, backend, cfg, trainSet, nil)
 	if err != nil {
 		return nil, err
 	}
 	r := &Run{Dir: opts.Dir, Spec: spec, BestEpoch: res.BestEpoch, BestValAccuracy: res.BestValAccuracy,
-		History: res.Epochs, store: res.Store, fn: fn, backend: backend}
+		History: res.Epochs, StoppedEarly: res.StoppedEarly, Resumed: res.Resumed, store: res.Store, fn: fn, backend: backend}
 	if opts.Dir != "" {
 		ckpt, err := train.LoadCheckpoint(opts.Dir)
 		if err != nil {

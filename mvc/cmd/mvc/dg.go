@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -194,37 +192,12 @@ func dgProfileHelp() string {
 }
 
 // superviseDG re-executes this program as the sweep child and restarts it when it dies or
-// stalls; each restart skips the finished runs and resumes the interrupted one.
+// stalls; each restart skips the finished runs and resumes the interrupted one. Models differ in
+// step time by orders of magnitude within one sweep: the child's own watchdog (per run) is the
+// precise one; the supervisor only catches a frozen child. With several runs in flight (--jobs)
+// their heartbeats interleave: the supervisor times the step begun last, so it may miss a
+// stalled run (its own watchdog does not) but never sees a stall that is not there.
 func superviseDG(ctx context.Context, args []string, o dgOptions, stdout, stderr io.Writer) error {
-	self, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("locating this program to run the sweep child: %w", err)
-	}
-	s := &supervise.Supervisor{
-		MaxRestarts: o.restarts,
-		Log:         stderr,
-		// Models differ in step time by orders of magnitude within one sweep: the child's own
-		// watchdog (per run) is the precise one; the supervisor only catches a frozen child. With
-		// several runs in flight (--jobs) their heartbeats interleave: the supervisor times the
-		// step begun last, so it may miss a stalled run (its own watchdog does not) but never
-		// sees a stall that is not there.
-		Watchdog: train.Watchdog{MinTimeout: 10 * time.Minute},
-		Command: func(int) (*exec.Cmd, error) {
-			cmd := exec.Command(self, append(append([]string{"dg"}, args...), "--supervise=false")...)
-			cmd.Env = append(os.Environ(), dgWorkerEnvVar+"=1")
-			cmd.Stdout, cmd.Stderr = stdout, stderr
-			return cmd, nil
-		},
-	}
-	if o.restarts == 0 {
-		s.MaxRestarts = -1
-	}
-	attempts, err := s.Run(ctx)
-	if err != nil {
-		if len(attempts) > 0 && attempts[len(attempts)-1].ExitCode == exitUsage {
-			return usageError{errors.New("the sweep process rejected its input (see above)")}
-		}
-		return err
-	}
-	return nil
+	return superviseSelf(ctx, child{command: "dg", args: args, envVar: dgWorkerEnvVar, what: "sweep",
+		restarts: o.restarts, watchdog: train.Watchdog{MinTimeout: 10 * time.Minute}}, stdout, stderr)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -39,29 +38,6 @@ func init() {
 func workerMain(args []string) int {
 	startWorker()
 	return workerExit("train", runTrain(args, os.Stdout, os.Stderr))
-}
-
-// startWorker prepares a supervised child ("mvc train", "mvc dg"): it ends when its supervisor
-// has ended, and a crash ends it by SIGABRT, which the supervisor restarts, rather than with
-// Go's exit status 2, which would read as bad input.
-func startWorker() {
-	mvc.AbortOnCrash()
-	supervise.WatchSupervisor()
-}
-
-// workerExit maps the outcome of a supervised child ("mvc train", "mvc dg") to its exit status,
-// printing the error in one line: 0, supervise.ExitStalled for a stall (the supervisor resumes),
-// exitUsage for bad input and supervise.ExitPermanent for an error a retry cannot fix (full disk,
-// read-only filesystem, permission denied; it does not), 1 otherwise.
-func workerExit(command string, err error) int {
-	if err == nil {
-		return 0
-	}
-	fmt.Fprintf(os.Stderr, "mvc %s: %s\n", command, oneLine(err.Error()))
-	if isBadInput(err) {
-		return exitUsage
-	}
-	return supervise.ExitCode(err)
 }
 
 // loadData loads a split of a dataset by name (data.Load), its first n images when n > 0.
@@ -186,46 +162,17 @@ func (o *trainOptions) check() error {
 }
 
 // superviseTraining re-executes this program as the training child and restarts it from its
-// last checkpoint when it stalls or dies.
+// last checkpoint when it stalls or dies. The supervisor holds the run directory's lock for the
+// whole run, restarts included, and hands it to each child (which would otherwise wait for its
+// own parent).
 func superviseTraining(ctx context.Context, args []string, o trainOptions, stdout, stderr io.Writer) error {
-	self, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("locating this program to run the training child: %w", err)
-	}
-	// The supervisor holds the run directory's lock for the whole run, restarts included, and
-	// hands it to each child (which would otherwise wait for its own parent).
 	lock, err := train.LockDir(ctx, o.out, o.waitLock)
 	if err != nil {
 		return lockError(err)
 	}
 	defer func() { _ = lock.Unlock() }()
-	s := &supervise.Supervisor{
-		MaxRestarts: max(o.restarts, 0),
-		Log:         stderr,
-		Command: func(attempt int) (*exec.Cmd, error) {
-			childArgs := append([]string{"train"}, args...)
-			childArgs = append(childArgs, "--supervise=false")
-			if attempt > 0 {
-				childArgs = append(childArgs, "--resume")
-			}
-			cmd := exec.Command(self, childArgs...)
-			lock.Pass(cmd)
-			cmd.Env = append(cmd.Env, workerEnvVar+"=1")
-			cmd.Stdout, cmd.Stderr = stdout, stderr
-			return cmd, nil
-		},
-	}
-	if o.restarts == 0 {
-		s.MaxRestarts = -1
-	}
-	attempts, err := s.Run(ctx)
-	if err != nil {
-		if len(attempts) > 0 && attempts[len(attempts)-1].ExitCode == exitUsage {
-			return usageError{errors.New("the training process rejected its input (see above)")}
-		}
-		return err
-	}
-	return nil
+	return superviseSelf(ctx, child{command: "train", args: args, envVar: workerEnvVar, what: "training", lock: lock,
+		resume: true, restarts: o.restarts}, stdout, stderr)
 }
 
 // lockError says how to wait for a run directory in use.
@@ -236,44 +183,29 @@ func lockError(err error) error {
 	return err
 }
 
-// trainInProcess loads the data, builds the model and runs the training loop.
+// trainInProcess loads the data and trains (runs.TrainOn), printing the run's summary as JSON.
 func trainInProcess(ctx context.Context, o trainOptions, stdout, stderr io.Writer) error {
 	trainSet, err := loadData(o.data, "train", o.subset, o.spec.Seed)
 	if err != nil {
 		return err
 	}
-	o.spec.Classes = len(trainSet.ClassNames)
 	if o.init != "" {
 		if _, err := train.LoadCheckpoint(o.init); err != nil {
 			return usageError{fmt.Errorf("--init: %w", err)}
 		}
 	}
-	fn, err := o.spec.Build()
-	if err != nil {
-		return err
-	}
-	backend, err := mvc.Backend()
-	if err != nil {
-		return err
-	}
-	var progress io.Writer = stderr
-	if o.quiet {
-		progress = nil
-	}
-	cfg := train.Config{
-		Model: fn, ModelSpec: o.spec,
-		Height: o.spec.Size, Width: o.spec.Size, Channels: 3, Classes: o.spec.Classes,
-		BatchSize: o.batch, LearningRate: o.lr, MaxEpochs: o.epochs, Patience: o.patience, Seed: o.spec.Seed,
-		StepsPerEpoch: o.steps, Dir: o.out, Resume: o.resume, WaitLock: o.waitLock, Init: o.init, Progress: progress,
-		Heartbeat: supervise.HeartbeatFromEnv(),
+	opts := runs.Options{Dir: o.out, Epochs: o.epochs, BatchSize: o.batch, LearningRate: o.lr, Patience: o.patience,
+		StepsPerEpoch: o.steps, Init: o.init, Resume: o.resume, WaitLock: o.waitLock, Heartbeat: supervise.HeartbeatFromEnv()}
+	if !o.quiet {
+		opts.Progress = stderr
 	}
 	if os.Getenv(workerEnvVar) == "1" {
-		cfg.Watchdog = &train.Watchdog{}
+		opts.Watchdog = &train.Watchdog{}
 	}
 	fmt.Fprintf(stderr, "mvc train: %s on %s (%d images: %s), backend %s, run directory %s\n",
 		o.spec, trainSet.Name, trainSet.N, trainSet.Provenance, mvc.ChooseBackend().Config, o.out)
 	start := time.Now()
-	res, err := train.Run(ctx, backend, cfg, trainSet, nil)
+	r, err := runs.TrainOn(ctx, o.spec, trainSet, opts)
 	if err != nil {
 		if errors.Is(err, train.ErrBusy) {
 			return lockError(err)
@@ -283,12 +215,11 @@ func trainInProcess(ctx context.Context, o trainOptions, stdout, stderr io.Write
 		}
 		return err
 	}
-	summary := map[string]any{
-		"run": o.out, "model": o.spec, "data": trainSet.Name, "epochs": len(res.Epochs),
-		"best_epoch": res.BestEpoch, "best_val_accuracy": res.BestValAccuracy, "stopped_early": res.StoppedEarly,
-		"resumed": res.Resumed, "seconds": time.Since(start).Seconds(),
-	}
-	js, _ := json.Marshal(summary)
+	js, _ := json.Marshal(map[string]any{
+		"run": o.out, "model": r.Spec, "data": trainSet.Name, "epochs": len(r.History),
+		"best_epoch": r.BestEpoch, "best_val_accuracy": r.BestValAccuracy, "stopped_early": r.StoppedEarly,
+		"resumed": r.Resumed, "seconds": time.Since(start).Seconds(),
+	})
 	fmt.Fprintln(stdout, string(js))
 	return nil
 }
