@@ -77,3 +77,26 @@ func ExampleSweep_Run() {
 	// trained 2, skipped 0
 	// trained 0, skipped 2
 }
+
+// Plan the quick Table 1 sweep as "mvc dg" does: the runs it would train into figures/ and why
+// some start from fresh weights (without the CIFAR-27 runs on disk, all of them do).
+func ExampleJob_Plan() {
+	out, err := os.MkdirTemp("", "dg-plan")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() { _ = os.RemoveAll(out) }()
+	specs, _, err := dg.Job{Experiment: "table1", Profile: "smoke", Out: out}.Plan()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	models, fresh := map[string]bool{}, true
+	for _, s := range specs {
+		models[s.Model.Name+s.Variant()] = true
+		fresh = fresh && s.Init == ""
+	}
+	fmt.Printf("%d model variants, all from fresh weights: %v\n", len(models), fresh)
+	// Output: 3 model variants, all from fresh weights: true
+}

@@ -40,3 +40,15 @@ func Example() {
 	fmt.Printf("%s, %d classes: %d test images evaluated\n", r.Spec, r.Spec.Classes, ev.Images)
 	// Output: digitnet with NeuRN k=3, width 0.125, 10 classes: 100 test images evaluated
 }
+
+// The CIFAR-27 fine-tuning step of the quick profile: which runs it trains, and where.
+func ExampleCIFAR27Profile_Plan() {
+	p, err := runs.LookupCIFAR27("quick")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	plan := p.Plan()
+	fmt.Printf("%d runs, e.g. %s: %s\n", len(plan), plan[len(plan)-1].Name, plan[len(plan)-1].Spec)
+	// Output: 26 runs, e.g. cifar27-xception-neurn3-quick: xception with NeuRN k=3, width 0.25
+}
