@@ -10,16 +10,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mice2machines/mice2machines/mvc/h5"
 )
-
-// bytesSource is an in-memory HDF5 file.
-type bytesSource struct{ *bytes.Reader }
-
-func (bytesSource) Close() error { return nil }
 
 // openBytes opens an experiment file held in memory; name stands for its path in errors.
 func openBytes(raw []byte, name string) (*File, error) {
-	h, err := readH5(bytesSource{bytes.NewReader(raw)}, int64(len(raw)), name)
+	h, err := h5.Read(bytes.NewReader(raw), int64(len(raw)), name, "NWB")
 	if err != nil {
 		return nil, err
 	}
@@ -88,47 +85,31 @@ func readAll(f *File, few bool) []error {
 
 // messageAt returns the message of type typ in the object header of the dataset or group at
 // path, found by walking the file with the reader's own functions.
-func messageAt(t *testing.T, raw []byte, path string, typ uint16) h5Message {
+func messageAt(t *testing.T, raw []byte, path string, typ uint16) h5.Message {
 	t.Helper()
-	r, err := openH5Reader(bytes.NewReader(raw), int64(len(raw)))
+	f, err := h5.Read(bytes.NewReader(raw), int64(len(raw)), "messages.nwb", "NWB")
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := r.rootLink()
-	for name := range strings.SplitSeq(path, "/") {
-		msgs, err := r.objectHeader(link.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		links, _, err := r.groupLinks(msgs, link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		i := slices.IndexFunc(links, func(l h5Link) bool { return l.name == name })
-		if i < 0 {
-			t.Fatalf("no %s in %s", name, path)
-		}
-		link = links[i]
-	}
-	msgs, err := r.objectHeader(link.addr)
+	msgs, err := f.HeaderMessages(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range msgs {
-		if m.typ == typ {
+		if m.Type == typ {
 			return m
 		}
 	}
 	t.Fatalf("%s has no message of type %d", path, typ)
-	return h5Message{}
+	return h5.Message{}
 }
 
 // firstDim returns the file offset of a dataspace message's first dimension.
-func firstDim(m h5Message) int {
-	if m.data[0] == 1 {
-		return int(m.at) + 8
+func firstDim(m h5.Message) int {
+	if m.Data[0] == 1 {
+		return int(m.Addr) + 8
 	}
-	return int(m.at) + 4
+	return int(m.Addr) + 4
 }
 
 func putUint64(raw []byte, at int, v uint64) { binary.LittleEndian.PutUint64(raw[at:], v) }
@@ -156,21 +137,21 @@ func TestDamagedNWBGivesErrors(t *testing.T) {
 			putUint64(raw, bytes.Index(raw, []byte("HEAP"))+8, 1<<44)
 		}, "local heap data of 17592186044416 bytes"},
 		{"variable-length strings dataset shape", tiny, func(t *testing.T, raw []byte) {
-			putUint64(raw, firstDim(messageAt(t, raw, SessionTypePath, h5MsgDataspace)), 1<<40)
+			putUint64(raw, firstDim(messageAt(t, raw, SessionTypePath, h5.MsgDataspace)), 1<<40)
 		}, SessionTypePath + ": cannot be read: shape [1099511627776] of 16-byte elements needs 17592186044416 bytes, its storage holds 16"},
 		{"dF/F shape", tiny, func(t *testing.T, raw []byte) {
-			putUint64(raw, firstDim(messageAt(t, raw, DFFPath, h5MsgDataspace))+8, 1<<40)
+			putUint64(raw, firstDim(messageAt(t, raw, DFFPath, h5.MsgDataspace))+8, 1<<40)
 		}, DFFPath + ": cannot be read"},
 		{"templates shape", tiny, func(t *testing.T, raw []byte) {
-			putUint64(raw, firstDim(messageAt(t, raw, TemplatesPath, h5MsgDataspace)), 1<<40)
+			putUint64(raw, firstDim(messageAt(t, raw, TemplatesPath, h5.MsgDataspace)), 1<<40)
 		}, TemplatesPath + ": cannot be read"},
 		{"dF/F address", tiny, func(t *testing.T, raw []byte) {
-			m := messageAt(t, raw, DFFPath, h5MsgLayout)
-			putUint64(raw, int(m.at)+2, 1<<50)
+			m := messageAt(t, raw, DFFPath, h5.MsgLayout)
+			putUint64(raw, int(m.Addr)+2, 1<<50)
 		}, "beyond the file's end"},
 		{"variable-length string length", tiny, func(t *testing.T, raw []byte) {
-			m := messageAt(t, raw, SessionTypePath, h5MsgLayout)
-			data := binary.LittleEndian.Uint64(m.data[2:])
+			m := messageAt(t, raw, SessionTypePath, h5.MsgLayout)
+			data := binary.LittleEndian.Uint64(m.Data[2:])
 			binary.LittleEndian.PutUint32(raw[data:], 1<<31)
 		}, "2147483648 bytes long, its heap object holds"},
 		{"symbol table node count", tiny, func(t *testing.T, raw []byte) {
@@ -186,24 +167,24 @@ func TestDamagedNWBGivesErrors(t *testing.T) {
 			putUint64(raw, at+6+4*int(flags>>4&1)+16*int(flags>>5&1), 1<<44)
 		}, "object header"},
 		{"h5py chunk size", fixture, func(t *testing.T, raw []byte) {
-			m := messageAt(t, raw, DFFPath, h5MsgLayout)
-			btree := binary.LittleEndian.Uint64(m.data[3:])
+			m := messageAt(t, raw, DFFPath, h5.MsgLayout)
+			btree := binary.LittleEndian.Uint64(m.Data[3:])
 			binary.LittleEndian.PutUint32(raw[btree+24:], 0xffffffff)
 		}, "chunk of 4294967295 bytes"},
 		{"h5py chunk offset", fixture, func(t *testing.T, raw []byte) {
-			m := messageAt(t, raw, DFFPath, h5MsgLayout)
-			btree := binary.LittleEndian.Uint64(m.data[3:])
+			m := messageAt(t, raw, DFFPath, h5.MsgLayout)
+			btree := binary.LittleEndian.Uint64(m.Data[3:])
 			putUint64(raw, int(btree)+24+8, 1<<40)
 		}, "a chunk at offset 1099511627776 on axis 0"},
 		{"h5py deflate stream", fixture, func(t *testing.T, raw []byte) {
-			m := messageAt(t, raw, DFFPath, h5MsgLayout)
-			btree := binary.LittleEndian.Uint64(m.data[3:])
+			m := messageAt(t, raw, DFFPath, h5.MsgLayout)
+			btree := binary.LittleEndian.Uint64(m.Data[3:])
 			chunk := binary.LittleEndian.Uint64(raw[btree+24+8+3*8:])
 			copy(raw[chunk:], "not deflate")
 		}, "inflating"},
 		{"h5py dataspace rank", fixture, func(t *testing.T, raw []byte) {
-			m := messageAt(t, raw, DFFPath, h5MsgDataspace)
-			raw[m.at+1] = 200
+			m := messageAt(t, raw, DFFPath, h5.MsgDataspace)
+			raw[m.Addr+1] = 200
 		}, "rank 200"},
 	}
 	for _, c := range cases {
@@ -252,8 +233,8 @@ func checkNoPanic(t testing.TB, raw []byte, what string, few bool) []error {
 // group, first object headers), and a sample of the rest, damaged two ways: no panic. The fuzz
 // target FuzzNWB goes further.
 func TestDamagedNWBSweep(t *testing.T) {
-	defer func(v bool) { h5RecoverPanics = v }(h5RecoverPanics)
-	h5RecoverPanics = false
+	defer func(v bool) { h5.RecoverPanics = v }(h5.RecoverPanics)
+	h5.RecoverPanics = false
 	fixture, err := os.ReadFile(filepath.Join("testdata", "h5py_session_b.nwb"))
 	if err != nil {
 		t.Fatal(err)
@@ -273,32 +254,6 @@ func TestDamagedNWBSweep(t *testing.T) {
 	}
 }
 
-// One operation may read a few times the file, no more: a damaged file whose structures point
-// many times at the same large one (a B-tree whose children are all one big node, strings that
-// all name one big heap object) is refused before its cost grows with the square of its size.
-func TestReadBudget(t *testing.T) {
-	const size = 1000
-	r := &h5reader{r: bytes.NewReader(make([]byte, size)), size: size}
-	r.resetBudget()
-	reads := 0
-	for {
-		if _, err := r.at(0, size, "node"); err != nil {
-			if !strings.Contains(err.Error(), "point at each other over and over") {
-				t.Fatalf("error %q", err)
-			}
-			break
-		}
-		reads++
-	}
-	if want := (4*size + 64<<20) / size; reads != want {
-		t.Errorf("%d reads of the whole file before the error, want %d", reads, want)
-	}
-	r.resetBudget()
-	if _, err := r.at(0, size, "node"); err != nil {
-		t.Errorf("after a reset: %v", err)
-	}
-}
-
 // A group of an old-format file whose header lacks its symbol table message is read through the
 // symbol table cached in its parent's entry, as HDF5 1.8 and the h5py files it writes allow.
 func TestCachedSymbolTable(t *testing.T) {
@@ -306,11 +261,11 @@ func TestCachedSymbolTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := messageAt(t, raw, "general", h5MsgSymbolTable)
-	if binary.LittleEndian.Uint16(raw[m.at-8:]) != h5MsgSymbolTable {
+	m := messageAt(t, raw, "general", h5.MsgSymbolTable)
+	if binary.LittleEndian.Uint16(raw[m.Addr-8:]) != h5.MsgSymbolTable {
 		t.Fatal("the fixture's group header is not version 1")
 	}
-	binary.LittleEndian.PutUint16(raw[m.at-8:], 0) // a NIL message instead
+	binary.LittleEndian.PutUint16(raw[m.Addr-8:], 0) // a NIL message instead
 	f, err := openBytes(raw, "cached.nwb")
 	if err != nil {
 		t.Fatal(err)

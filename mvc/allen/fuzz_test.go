@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/mice2machines/mice2machines/mvc/h5"
 )
 
 // fuzzAllocLimit bounds what reading one input may allocate: a damaged size that got through
@@ -19,9 +21,9 @@ import (
 const fuzzAllocLimit = 1 << 30
 
 func FuzzNWB(f *testing.F) {
-	recoverPanics := h5RecoverPanics
-	f.Cleanup(func() { h5RecoverPanics = recoverPanics })
-	h5RecoverPanics = false // a panic is a bug to see, not an error to return
+	recoverPanics := h5.RecoverPanics
+	f.Cleanup(func() { h5.RecoverPanics = recoverPanics })
+	h5.RecoverPanics = false // a panic is a bug to see, not an error to return
 	f.Add(tinyNWB(f))
 	for _, name := range []string{"h5py_session_b.nwb", "h5py_session_a.nwb"} {
 		raw, err := os.ReadFile(filepath.Join("testdata", name))
@@ -37,18 +39,14 @@ func FuzzNWB(f *testing.F) {
 		file, err := openBytes(raw, name)
 		errs := []error{err}
 		if err == nil {
-			size := uint64(len(raw))
-			for path, d := range file.h.datasets {
-				if d.err != nil {
+			for _, path := range file.h.Datasets() {
+				d, err := file.h.Dataset(path)
+				if err != nil {
 					continue
 				}
-				bytes := uint64(d.count()) * uint64(d.size)
-				bound := h5InflateRatio*size + 1<<20
-				if d.layout.class != h5Chunked {
-					bound = size
-				}
-				if bytes > bound {
-					t.Fatalf("dataset %s accepted: %v elements of %d bytes in a %d-byte file", path, d.dims, d.size, size)
+				bytes := uint64(d.Len()) * uint64(d.ElemSize())
+				if bound := h5.MaxBytes(int64(len(raw)), d.Chunked()); bytes > bound {
+					t.Fatalf("dataset %s accepted: %v elements of %d bytes in a %d-byte file", path, d.Shape(), d.ElemSize(), len(raw))
 				}
 			}
 			errs = readAll(file, true)

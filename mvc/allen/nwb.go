@@ -7,8 +7,24 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mice2machines/mice2machines/mvc/h5"
 	"github.com/pkg/errors"
 )
+
+// ErrMissingDataset is wrapped by the [DatasetError] of a dataset the file lacks.
+var ErrMissingDataset = h5.ErrMissingDataset
+
+// DatasetError is an error about one dataset of one file: it is missing, has the wrong shape or
+// type, or holds bad values. Its message names both.
+type DatasetError = h5.DatasetError
+
+// integer converts a float read from a dataset to an int, checking that it is a whole number.
+func integer(v float64) (int, bool) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+		return 0, false
+	}
+	return int(v), true
+}
 
 // Paths of the datasets read, in the NWB 1 layout of the Brain Observatory's experiment files as
 // AllenSDK's BrainObservatoryNwbDataSet reads them (allensdk/core/brain_observatory_nwb_data_set.py;
@@ -108,12 +124,12 @@ func (im *Images) Image(i int) []uint8 {
 // File is an open experiment file. Its methods read only the datasets they need, and may be
 // called from several goroutines (reads are serialized).
 type File struct {
-	h *h5file
+	h *h5.File
 }
 
 // Open opens an NWB 1 experiment file for reading; only its structure is read. Close it after use.
 func Open(path string) (*File, error) {
-	h, err := openH5(path)
+	h, err := h5.Open(path, "NWB")
 	if err != nil {
 		return nil, err
 	}
@@ -121,48 +137,48 @@ func Open(path string) (*File, error) {
 }
 
 // Close closes the file.
-func (f *File) Close() error { return f.h.close() }
+func (f *File) Close() error { return f.h.Close() }
 
 // Path returns the file's path.
-func (f *File) Path() string { return f.h.path }
+func (f *File) Path() string { return f.h.Path() }
 
 // Has reports whether the file holds a dataset at path (without the leading '/').
-func (f *File) Has(path string) bool { return f.h.has(path) }
+func (f *File) Has(path string) bool { return f.h.Has(path) }
 
 // Metadata reads the experiment's metadata (a few small datasets).
 func (f *File) Metadata() (*Metadata, error) {
 	m := &Metadata{}
 	var err error
-	if m.SessionType, err = f.h.text(SessionTypePath); err != nil {
+	if m.SessionType, err = f.h.Text(SessionTypePath); err != nil {
 		return nil, err
 	}
-	if m.Genotype, err = f.h.text(GenotypePath); err != nil {
+	if m.Genotype, err = f.h.Text(GenotypePath); err != nil {
 		return nil, err
 	}
 	m.CreLine = CreLineOfGenotype(m.Genotype)
 	if m.CreLine == "" {
-		return nil, f.h.errorf(GenotypePath, "genotype %q names no Cre line", m.Genotype)
+		return nil, f.h.Errorf(GenotypePath, "genotype %q names no Cre line", m.Genotype)
 	}
 	m.Class = ClassOf(m.CreLine)
-	if m.Area, err = f.h.text(LocationPath); err != nil {
+	if m.Area, err = f.h.Text(LocationPath); err != nil {
 		return nil, err
 	}
 	m.Area = strings.TrimSpace(m.Area)
 	if m.ImagingDepthUM, err = f.depth(); err != nil {
 		return nil, err
 	}
-	if f.h.has(IndicatorPath) {
-		if m.Indicator, err = f.h.text(IndicatorPath); err != nil {
+	if f.h.Has(IndicatorPath) {
+		if m.Indicator, err = f.h.Text(IndicatorPath); err != nil {
 			return nil, err
 		}
 	}
-	if f.h.has(SessionIDPath) {
+	if f.h.Has(SessionIDPath) {
 		if m.ExperimentID, err = f.experimentID(); err != nil {
 			return nil, err
 		}
 	}
-	if f.h.has(NotesPath) {
-		if m.Notes, err = f.h.text(NotesPath); err != nil {
+	if f.h.Has(NotesPath) {
+		if m.Notes, err = f.h.Text(NotesPath); err != nil {
 			return nil, err
 		}
 	}
@@ -174,69 +190,69 @@ func (f *File) Metadata() (*Metadata, error) {
 
 // depth reads the imaging depth, stored as text ("175 microns") or as a number.
 func (f *File) depth() (int, error) {
-	d, err := f.h.dataset(DepthPath)
+	d, err := f.h.Dataset(DepthPath)
 	if err != nil {
 		return 0, err
 	}
-	if d.class == "float" || d.class == "integer" {
-		v, err := f.h.floats(DepthPath)
+	if d.Class() == "float" || d.Class() == "integer" {
+		v, err := f.h.Float64s(DepthPath)
 		if err != nil {
 			return 0, err
 		}
 		if len(v) != 1 {
-			return 0, f.h.errorf(DepthPath, "holds %d values, want 1", len(v))
+			return 0, f.h.Errorf(DepthPath, "holds %d values, want 1", len(v))
 		}
 		return int(math.Round(v[0])), nil
 	}
-	s, err := f.h.text(DepthPath)
+	s, err := f.h.Text(DepthPath)
 	if err != nil {
 		return 0, err
 	}
 	fields := strings.Fields(s)
 	if len(fields) == 0 {
-		return 0, f.h.errorf(DepthPath, "is empty, want a depth such as \"175 microns\"")
+		return 0, f.h.Errorf(DepthPath, "is empty, want a depth such as \"175 microns\"")
 	}
 	v, err := strconv.ParseFloat(strings.TrimSuffix(fields[0], "um"), 64)
 	if err != nil || v < 0 {
-		return 0, f.h.errorf(DepthPath, "%q is not a depth such as \"175 microns\"", s)
+		return 0, f.h.Errorf(DepthPath, "%q is not a depth such as \"175 microns\"", s)
 	}
 	return int(math.Round(v)), nil
 }
 
 // experimentID reads general/session_id, stored as text or as a number.
 func (f *File) experimentID() (int64, error) {
-	d, err := f.h.dataset(SessionIDPath)
+	d, err := f.h.Dataset(SessionIDPath)
 	if err != nil {
 		return 0, err
 	}
-	if d.class == "float" || d.class == "integer" {
-		v, err := f.h.floats(SessionIDPath)
+	if d.Class() == "float" || d.Class() == "integer" {
+		v, err := f.h.Float64s(SessionIDPath)
 		if err != nil {
 			return 0, err
 		}
 		if len(v) != 1 {
-			return 0, f.h.errorf(SessionIDPath, "holds %d values, want 1", len(v))
+			return 0, f.h.Errorf(SessionIDPath, "holds %d values, want 1", len(v))
 		}
 		id, ok := integer(v[0])
 		if !ok {
-			return 0, f.h.errorf(SessionIDPath, "%v is not an id", v[0])
+			return 0, f.h.Errorf(SessionIDPath, "%v is not an id", v[0])
 		}
 		return int64(id), nil
 	}
-	s, err := f.h.text(SessionIDPath)
+	s, err := f.h.Text(SessionIDPath)
 	if err != nil {
 		return 0, err
 	}
 	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil {
-		return 0, f.h.errorf(SessionIDPath, "%q is not a numeric experiment id", s)
+		return 0, f.h.Errorf(SessionIDPath, "%q is not a numeric experiment id", s)
 	}
 	return id, nil
 }
 
 // CellSpecimenIDs reads the cell specimen id of each row of dF/F.
 func (f *File) CellSpecimenIDs() ([]int64, error) {
-	d, err := f.h.checkNumeric(CellSpecimenIDsPath, 1)
+	d, err := f.h.Numeric(CellSpecimenIDsPath, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -244,10 +260,10 @@ func (f *File) CellSpecimenIDs() ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.dims[0] != cells {
-		return nil, f.h.errorf(CellSpecimenIDsPath, "has %d ids for the %d cells of %s", d.dims[0], cells, DFFPath)
+	if d.Shape()[0] != cells {
+		return nil, f.h.Errorf(CellSpecimenIDsPath, "has %d ids for the %d cells of %s", d.Shape()[0], cells, DFFPath)
 	}
-	v, err := f.h.floats(CellSpecimenIDsPath)
+	v, err := f.h.Float64s(CellSpecimenIDsPath)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +271,7 @@ func (f *File) CellSpecimenIDs() ([]int64, error) {
 	for i, x := range v {
 		id, ok := integer(x)
 		if !ok {
-			return nil, f.h.errorf(CellSpecimenIDsPath, "value %v of cell %d is not an id", x, i)
+			return nil, f.h.Errorf(CellSpecimenIDsPath, "value %v of cell %d is not an id", x, i)
 		}
 		ids[i] = int64(id)
 	}
@@ -264,11 +280,11 @@ func (f *File) CellSpecimenIDs() ([]int64, error) {
 
 // Shape returns the number of cells and frames of dF/F, from its header (no data is read).
 func (f *File) Shape() (cells, frames int, err error) {
-	d, err := f.h.checkNumeric(DFFPath, 2)
+	d, err := f.h.Numeric(DFFPath, 2)
 	if err != nil {
 		return 0, 0, err
 	}
-	return d.dims[0], d.dims[1], nil
+	return d.Shape()[0], d.Shape()[1], nil
 }
 
 // Timestamps reads the time of each frame, in seconds; there must be one per frame of dF/F.
@@ -277,20 +293,20 @@ func (f *File) Timestamps() ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := f.h.checkNumeric(TimestampsPath, 1)
+	d, err := f.h.Numeric(TimestampsPath, 1)
 	if err != nil {
 		return nil, err
 	}
-	if d.dims[0] != frames {
-		return nil, f.h.errorf(TimestampsPath, "has %d timestamps for the %d frames of %s", d.dims[0], frames, DFFPath)
+	if d.Shape()[0] != frames {
+		return nil, f.h.Errorf(TimestampsPath, "has %d timestamps for the %d frames of %s", d.Shape()[0], frames, DFFPath)
 	}
-	t, err := f.h.floats(TimestampsPath)
+	t, err := f.h.Float64s(TimestampsPath)
 	if err != nil {
 		return nil, err
 	}
 	for i, v := range t {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, f.h.errorf(TimestampsPath, "timestamp %d is %v", i, v)
+			return nil, f.h.Errorf(TimestampsPath, "timestamp %d is %v", i, v)
 		}
 	}
 	return t, nil
@@ -306,9 +322,9 @@ func (f *File) FrameRate() (float64, error) {
 	return frameRate(f.h, t)
 }
 
-func frameRate(h *h5file, t []float64) (float64, error) {
+func frameRate(h *h5.File, t []float64) (float64, error) {
 	if len(t) < 2 {
-		return 0, h.errorf(TimestampsPath, "has %d timestamps: a frame rate needs at least 2", len(t))
+		return 0, h.Errorf(TimestampsPath, "has %d timestamps: a frame rate needs at least 2", len(t))
 	}
 	d := make([]float64, len(t)-1)
 	for i := range d {
@@ -320,7 +336,7 @@ func frameRate(h *h5file, t []float64) (float64, error) {
 		med = (d[len(d)/2-1] + d[len(d)/2]) / 2
 	}
 	if !(med > 0) {
-		return 0, h.errorf(TimestampsPath, "median interval between frames is %v s, want > 0 (timestamps must increase)", med)
+		return 0, h.Errorf(TimestampsPath, "median interval between frames is %v s, want > 0 (timestamps must increase)", med)
 	}
 	return 1 / med, nil
 }
@@ -338,25 +354,25 @@ func (f *File) TraceBlock(first, n int) ([]float64, error) {
 		return nil, err
 	}
 	if first < 0 || n < 0 || first+n > cells {
-		return nil, f.h.errorf(DFFPath, "cells %d..%d requested, the file has %d", first, first+n-1, cells)
+		return nil, f.h.Errorf(DFFPath, "cells %d..%d requested, the file has %d", first, first+n-1, cells)
 	}
-	return f.h.slice(DFFPath, []int{first, 0}, []int{n, frames})
+	return f.h.Float64Block(DFFPath, []int{first, 0}, []int{n, frames})
 }
 
 // TemplateShape returns the number, height and width of the natural scenes images from the
 // header of their dataset (no data is read).
 func (f *File) TemplateShape() (n, height, width int, err error) {
-	d, err := f.h.checkNumeric(TemplatesPath, 3)
+	d, err := f.h.Numeric(TemplatesPath, 3)
 	if err != nil {
-		if errors.Is(err, ErrMissingDataset) && !f.h.has(NaturalScenesPath) && !f.h.has(NaturalScenesFramesPath) {
+		if errors.Is(err, ErrMissingDataset) && !f.h.Has(NaturalScenesPath) && !f.h.Has(NaturalScenesFramesPath) {
 			return 0, 0, 0, f.noNaturalScenes(err)
 		}
 		return 0, 0, 0, err
 	}
-	if d.dims[0] == 0 || d.dims[1] == 0 || d.dims[2] == 0 {
-		return 0, 0, 0, f.h.errorf(TemplatesPath, "has shape %v: no images", d.dims)
+	if d.Shape()[0] == 0 || d.Shape()[1] == 0 || d.Shape()[2] == 0 {
+		return 0, 0, 0, f.h.Errorf(TemplatesPath, "has shape %v: no images", d.Shape())
 	}
-	return d.dims[0], d.dims[1], d.dims[2], nil
+	return d.Shape()[0], d.Shape()[1], d.Shape()[2], nil
 }
 
 // Template reads natural scenes image i (height x width, row-major).
@@ -366,16 +382,16 @@ func (f *File) Template(i int) ([]uint8, error) {
 		return nil, err
 	}
 	if i < 0 || i >= n {
-		return nil, f.h.errorf(TemplatesPath, "image %d requested, the file has %d", i, n)
+		return nil, f.h.Errorf(TemplatesPath, "image %d requested, the file has %d", i, n)
 	}
-	v, err := f.h.slice(TemplatesPath, []int{i, 0, 0}, []int{1, h, w})
+	v, err := f.h.Float64Block(TemplatesPath, []int{i, 0, 0}, []int{1, h, w})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]uint8, len(v))
 	for p, x := range v {
 		if !(x >= 0 && x <= 255) || x != math.Trunc(x) {
-			return nil, f.h.errorf(TemplatesPath, "image %d pixel %d is %v, want an integer in [0, 255]", i, p, x)
+			return nil, f.h.Errorf(TemplatesPath, "image %d pixel %d is %v, want an integer in [0, 255]", i, p, x)
 		}
 		out[p] = uint8(x)
 	}
@@ -403,20 +419,20 @@ func (f *File) Templates() (*Images, error) {
 // TemplateSources reads where each template came from, in simulated files; nil, without error,
 // for files that do not say (real ones).
 func (f *File) TemplateSources() ([]string, error) {
-	if !f.h.has(TemplateSourcesPath) {
+	if !f.h.Has(TemplateSourcesPath) {
 		return nil, nil
 	}
-	return f.h.strings(TemplateSourcesPath)
+	return f.h.Strings(TemplateSourcesPath)
 }
 
 // noNaturalScenes is the error of a file whose natural scenes stimulus is missing.
 func (f *File) noNaturalScenes(missing error) error {
-	session, err := f.h.text(SessionTypePath)
+	session, err := f.h.Text(SessionTypePath)
 	if err != nil {
 		session = "unknown (" + err.Error() + ")"
 	}
 	return fmt.Errorf("%s: %w: session type %s (%w; natural scenes are shown in %s)",
-		f.h.path, ErrNoNaturalScenes, session, missing, NaturalScenesSession)
+		f.h.Path(), ErrNoNaturalScenes, session, missing, NaturalScenesSession)
 }
 
 // NaturalScenes reads the natural scenes stimulus table: one [Presentation] per row, in the
@@ -424,8 +440,8 @@ func (f *File) noNaturalScenes(missing error) error {
 // that each presentation's frames lie inside the recording (0 <= start <= end < frames).
 // A file without the stimulus (sessions A and C) gives an error wrapping [ErrNoNaturalScenes].
 func (f *File) NaturalScenes() ([]Presentation, error) {
-	if !f.h.has(NaturalScenesPath) && !f.h.has(NaturalScenesFramesPath) {
-		_, err := f.h.dataset(NaturalScenesPath)
+	if !f.h.Has(NaturalScenesPath) && !f.h.Has(NaturalScenesFramesPath) {
+		_, err := f.h.Dataset(NaturalScenesPath)
 		return nil, f.noNaturalScenes(err)
 	}
 	nImages, _, _, err := f.TemplateShape()
@@ -436,27 +452,27 @@ func (f *File) NaturalScenes() ([]Presentation, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := f.h.checkNumeric(NaturalScenesPath, -1)
+	idx, err := f.h.Numeric(NaturalScenesPath, -1)
 	if err != nil {
 		return nil, err
 	}
-	n := idx.count()
-	if len(idx.dims) == 0 || len(idx.dims) > 2 || (len(idx.dims) == 2 && idx.dims[1] != 1) {
-		return nil, f.h.errorf(NaturalScenesPath, "has shape %v, want one image index per presentation", idx.dims)
+	n := idx.Len()
+	if len(idx.Shape()) == 0 || len(idx.Shape()) > 2 || (len(idx.Shape()) == 2 && idx.Shape()[1] != 1) {
+		return nil, f.h.Errorf(NaturalScenesPath, "has shape %v, want one image index per presentation", idx.Shape())
 	}
-	fd, err := f.h.checkNumeric(NaturalScenesFramesPath, 2)
+	fd, err := f.h.Numeric(NaturalScenesFramesPath, 2)
 	if err != nil {
 		return nil, err
 	}
-	if fd.dims[0] != n || fd.dims[1] != 2 {
-		return nil, f.h.errorf(NaturalScenesFramesPath, "has shape %v, want [%d 2] (start and end frame of each of the %d presentations in %s)",
-			fd.dims, n, n, NaturalScenesPath)
+	if fd.Shape()[0] != n || fd.Shape()[1] != 2 {
+		return nil, f.h.Errorf(NaturalScenesFramesPath, "has shape %v, want [%d 2] (start and end frame of each of the %d presentations in %s)",
+			fd.Shape(), n, n, NaturalScenesPath)
 	}
-	images, err := f.h.floats(NaturalScenesPath)
+	images, err := f.h.Float64s(NaturalScenesPath)
 	if err != nil {
 		return nil, err
 	}
-	se, err := f.h.floats(NaturalScenesFramesPath)
+	se, err := f.h.Float64s(NaturalScenesFramesPath)
 	if err != nil {
 		return nil, err
 	}
@@ -464,15 +480,15 @@ func (f *File) NaturalScenes() ([]Presentation, error) {
 	for i := range out {
 		im, ok := integer(images[i])
 		if !ok || im < Blank || im >= nImages {
-			return nil, f.h.errorf(NaturalScenesPath, "presentation %d shows image %v, want -1 (blank) or an index in [0, %d)", i, images[i], nImages)
+			return nil, f.h.Errorf(NaturalScenesPath, "presentation %d shows image %v, want -1 (blank) or an index in [0, %d)", i, images[i], nImages)
 		}
 		start, ok1 := integer(se[2*i])
 		end, ok2 := integer(se[2*i+1])
 		if !ok1 || !ok2 {
-			return nil, f.h.errorf(NaturalScenesFramesPath, "presentation %d: frames %v..%v are not whole numbers", i, se[2*i], se[2*i+1])
+			return nil, f.h.Errorf(NaturalScenesFramesPath, "presentation %d: frames %v..%v are not whole numbers", i, se[2*i], se[2*i+1])
 		}
 		if start < 0 || end < start || end >= frames {
-			return nil, f.h.errorf(NaturalScenesFramesPath, "presentation %d: frames %d..%d are outside the recording's %d frames (0..%d)",
+			return nil, f.h.Errorf(NaturalScenesFramesPath, "presentation %d: frames %d..%d are outside the recording's %d frames (0..%d)",
 				i, start, end, frames, frames-1)
 		}
 		out[i] = Presentation{Image: im, Start: start, End: end}

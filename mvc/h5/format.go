@@ -1,4 +1,4 @@
-package allen
+package h5
 
 import (
 	"bytes"
@@ -11,7 +11,8 @@ import (
 )
 
 // This file reads the structures of an HDF5 file (HDF5 File Format Specification, version 3.0)
-// that experiment files use: the superblock (versions 0 to 3), object headers (versions 1 and
+// that the project's files use (Allen experiment files, USPS's usps.h5, and the files the
+// project writes): the superblock (versions 0 to 3), object headers (versions 1 and
 // 2, with continuation blocks), groups stored as symbol tables (version 1 B-trees, symbol table
 // nodes and local heaps, as HDF5 1.8, h5py and the pure-Go writer store them) or as link
 // messages, the dataspace, datatype, data layout and filter pipeline messages of datasets, the
@@ -50,6 +51,8 @@ type h5reader struct {
 	offSize, lenSize int
 	// root is the address of the root group's object header.
 	root uint64
+	// eof is the end-of-file address the superblock declares.
+	eof uint64
 	// rootBTree and rootHeap are the root's symbol table as cached in a version 0 or 1
 	// superblock (h5Undefined when not cached).
 	rootBTree, rootHeap uint64
@@ -203,10 +206,10 @@ func openH5Reader(ra io.ReaderAt, size int64) (*h5reader, error) {
 	c.offSize, c.lenSize = r.offSize, r.lenSize
 	r.base = c.addr()
 	if version <= 1 {
-		c.addr() // free-space info
-		c.addr() // end of file
-		c.addr() // driver info
-		c.addr() // root entry: link name offset
+		c.addr()         // free-space info
+		r.eof = c.addr() // end of file
+		c.addr()         // driver info
+		c.addr()         // root entry: link name offset
 		r.root = c.addr()
 		cache := c.u32()
 		c.skip(4)
@@ -215,8 +218,8 @@ func openH5Reader(ra io.ReaderAt, size int64) (*h5reader, error) {
 			r.rootBTree, r.rootHeap = scratch.addr(), scratch.addr()
 		}
 	} else {
-		c.addr() // superblock extension
-		c.addr() // end of file
+		c.addr()         // superblock extension
+		r.eof = c.addr() // end of file
 		r.root = c.addr()
 	}
 	if c.bad {

@@ -1,4 +1,4 @@
-package allen
+package h5
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -29,14 +30,17 @@ type DatasetError struct {
 	Err error
 }
 
+// Error returns "FILE: dataset DATASET: what is wrong".
 func (e *DatasetError) Error() string {
 	return fmt.Sprintf("%s: dataset %s: %v", e.File, e.Dataset, e.Err)
 }
 
+// Unwrap returns what is wrong, for [errors.Is] and [errors.As].
 func (e *DatasetError) Unwrap() error { return e.Err }
 
-// h5dataset is a dataset of an open file with the type and shape its header declares.
-type h5dataset struct {
+// Dataset is a dataset of an open file with the type and shape its header declares. Its
+// storage was checked against the file when the file was opened.
+type Dataset struct {
 	// class is "float", "integer", "string" (fixed-length), "vlen" (variable-length: h5py's
 	// strings) or the name of another class.
 	class string
@@ -63,7 +67,7 @@ type h5chunk struct {
 	mask       uint32
 }
 
-func (d *h5dataset) count() int {
+func (d *Dataset) count() int {
 	n := 1
 	for _, v := range d.dims {
 		n *= v
@@ -71,53 +75,87 @@ func (d *h5dataset) count() int {
 	return n
 }
 
-// h5file is an HDF5 file opened for reading, with its datasets indexed by path. It is read by
-// the reader of h5format.go, which checks every size it reads against the file, rather than by
+// Class returns the class of the dataset's elements: "float", "integer", "string"
+// (fixed-length), "vlen" (variable-length strings, as h5py writes them), the name of a class
+// this reader does not read ("compound", "enum"...), or "unreadable".
+func (d *Dataset) Class() string { return d.class }
+
+// ElemSize returns the size of one element in bytes, as stored.
+func (d *Dataset) ElemSize() int { return d.size }
+
+// Shape returns the dataset's dimensions (a copy); nil for a scalar.
+func (d *Dataset) Shape() []int { return slices.Clone(d.dims) }
+
+// Len returns the number of elements: the product of the dimensions (1 for a scalar).
+func (d *Dataset) Len() int { return d.count() }
+
+// Signed reports whether the elements are signed integers.
+func (d *Dataset) Signed() bool { return d.class == "integer" && d.typ.signed }
+
+// Chunked reports whether the data are stored in chunks (which may be compressed), rather
+// than in one contiguous or compact block.
+func (d *Dataset) Chunked() bool { return d.layout.class == h5Chunked }
+
+// Err returns why the dataset cannot be read (storage this reader does not read, or sizes the
+// file cannot hold), or nil.
+func (d *Dataset) Err() error { return d.err }
+
+// MaxBytes returns the most bytes of data a dataset may declare in a file of size bytes: the
+// file itself for contiguous and compact storage, and what deflate can inflate the file to for
+// chunked storage. Larger declarations are refused when the file is opened.
+func MaxBytes(size int64, chunked bool) uint64 {
+	if !chunked {
+		return uint64(size)
+	}
+	return h5InflateRatio*uint64(size) + 1<<20
+}
+
+// File is an HDF5 file opened for reading, with its datasets indexed by path. It is read by
+// the reader of format.go, which checks every size it reads against the file, rather than by
 // a general HDF5 library: a damaged file must give an error, and libraries allocate what a
-// damaged size asks for.
-type h5file struct {
+// damaged size asks for. Its methods may be called from several goroutines (reads are
+// serialized).
+type File struct {
 	path string
-	f    h5source
+	f    io.ReaderAt
 	r    *h5reader
 	// mu serializes reads (the chunk indexes are read lazily).
 	mu       sync.Mutex
-	datasets map[string]*h5dataset
+	closed   bool
+	datasets map[string]*Dataset
 	groups   map[string]bool
 }
 
-// Bounds of the walk through a file's groups: real experiment files nest groups a few levels
-// deep and hold a few thousand objects.
+// Bounds of the walk through a file's groups: real files nest groups a few levels deep and
+// hold a few thousand objects.
 const (
 	h5MaxDepth   = 64
 	h5MaxObjects = 1 << 20
 )
 
-// h5source is what an HDF5 file is read from: an open file, or bytes in tests.
-type h5source interface {
-	io.ReaderAt
-	Close() error
-}
-
-// openH5 opens an HDF5 file and reads its structure (group and dataset headers, not their data).
-// Every size read is checked against the file's size before it is used, so that a damaged file
-// gives an error naming the file, never a crash or a huge allocation.
-func openH5(path string) (*h5file, error) {
+// Open opens the HDF5 file at path and reads its structure (group and dataset headers, not
+// their data). Every size read is checked against the file's size before it is used, so that
+// a damaged file gives an error naming the file, never a crash or a huge allocation. format
+// names the kind of file in errors ("NWB": "opening NWB file", "not a readable HDF5 (NWB)
+// file"); "" stands for plain HDF5. Close the file after use.
+func Open(path, format string) (*File, error) {
+	kind := orDefault(format, "HDF5")
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, errors.Wrap(err, "opening NWB file")
+		return nil, errors.Wrapf(err, "opening %s file", kind)
 	}
 	if st.IsDir() {
-		return nil, errors.Errorf("%s: is a directory, not an NWB file", path)
+		return nil, errors.Errorf("%s: is a directory, not an %s file", path, kind)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, errors.Wrap(err, "opening NWB file")
+		return nil, errors.Wrapf(err, "opening %s file", kind)
 	}
 	if st, err = f.Stat(); err != nil {
 		_ = f.Close()
-		return nil, errors.Wrap(err, "opening NWB file")
+		return nil, errors.Wrapf(err, "opening %s file", kind)
 	}
-	h, err := readH5(f, st.Size(), path)
+	h, err := Read(f, st.Size(), path, format)
 	if err != nil {
 		_ = f.Close()
 		return nil, err
@@ -125,22 +163,38 @@ func openH5(path string) (*h5file, error) {
 	return h, nil
 }
 
-// readH5 reads the structure of the HDF5 file of size bytes that src holds; path names it in
-// errors. src is not closed on error.
-func readH5(src h5source, size int64, path string) (h *h5file, err error) {
+// orDefault returns s, or def when s is empty.
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Read reads the structure of the HDF5 file of size bytes that src holds (an open file, or
+// bytes in memory); path names it in errors and format as for [Open]. [File.Close] closes src
+// when it is an [io.Closer]; src is not closed on error.
+func Read(src io.ReaderAt, size int64, path, format string) (h *File, err error) {
 	defer func() {
-		if h5RecoverPanics {
+		if RecoverPanics {
 			if r := recover(); r != nil {
 				h, err = nil, errors.Errorf("%s: corrupt HDF5 file (reader failed: %v)", path, r)
 			}
 		}
 	}()
+	what := "HDF5"
+	if format != "" && format != "HDF5" {
+		what = "HDF5 (" + format + ")"
+	}
+	if size < 0 {
+		return nil, errors.Errorf("%s: not a readable %s file: size %d", path, what, size)
+	}
 	r, err := openH5Reader(src, size)
 	if err != nil {
-		return nil, errors.Wrapf(err, "%s: not a readable HDF5 (NWB) file", path)
+		return nil, errors.Wrapf(err, "%s: not a readable %s file", path, what)
 	}
 	r.resetBudget()
-	h = &h5file{path: path, f: src, r: r, datasets: map[string]*h5dataset{}, groups: map[string]bool{}}
+	h = &File{path: path, f: src, r: r, datasets: map[string]*Dataset{}, groups: map[string]bool{}}
 	w := &h5walk{h: h, objects: map[uint64]*h5object{}, ancestors: map[uint64]bool{}}
 	if err := w.walk(r.rootLink(), "", 0); err != nil {
 		return nil, errors.Wrapf(err, "%s: corrupt HDF5 file", path)
@@ -148,20 +202,50 @@ func readH5(src h5source, size int64, path string) (h *h5file, err error) {
 	return h, nil
 }
 
-// h5RecoverPanics turns a panic of the reader into an error (a last defence: every size is
-// checked before use). The fuzz tests turn it off, to see the panics.
-var h5RecoverPanics = true
+// RecoverPanics turns a panic of the reader into an error (a last defence: every size is
+// checked before use). Fuzz targets and tests turn it off, to see the panics.
+var RecoverPanics = true
+
+// Path returns the file's path, as given to [Open] or [Read].
+func (h *File) Path() string { return h.path }
+
+// Datasets returns the paths of the file's datasets (without the leading '/'), sorted,
+// readable or not.
+func (h *File) Datasets() []string {
+	out := make([]string, 0, len(h.datasets))
+	for p := range h.datasets {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// IsGroup reports whether the file holds a group at path ("" is the root).
+func (h *File) IsGroup(path string) bool { return h.groups[path] }
+
+// CheckLength checks that the file is as long as the end-of-file address in its superblock
+// says, so that a truncated file is an error even where the parts read are intact.
+func (h *File) CheckLength() error {
+	eof := h.r.eof
+	if eof == h5Undefined || eof == 0 {
+		return nil
+	}
+	if abs := eof + h.r.base; abs < eof || abs > h.r.size {
+		return errors.Errorf("%s: truncated HDF5 file: %d bytes, its superblock says %d", h.path, h.r.size, eof+h.r.base)
+	}
+	return nil
+}
 
 // h5object is an object header read during the walk: a group's links or a dataset.
 type h5object struct {
 	isGroup bool
 	links   []h5Link
-	dataset *h5dataset
+	dataset *Dataset
 }
 
 // h5walk lists the groups and datasets of a file, reading each object header once.
 type h5walk struct {
-	h         *h5file
+	h         *File
 	objects   map[uint64]*h5object
 	ancestors map[uint64]bool
 	visits    int
@@ -227,8 +311,8 @@ func hasMessage(msgs []h5Message, typ uint16) bool {
 // parseDataset reads a dataset's datatype, dataspace, layout and filters from its header
 // messages, and checks that the file can hold the data they declare. A dataset this reader
 // cannot read gets an err that its reads return; the file stays readable.
-func (h *h5file) parseDataset(msgs []h5Message) *h5dataset {
-	d := &h5dataset{}
+func (h *File) parseDataset(msgs []h5Message) *Dataset {
+	d := &Dataset{}
 	d.err = h.describe(d, msgs)
 	if d.class == "" {
 		d.class = "unreadable"
@@ -236,7 +320,7 @@ func (h *h5file) parseDataset(msgs []h5Message) *h5dataset {
 	return d
 }
 
-func (h *h5file) describe(d *h5dataset, msgs []h5Message) error {
+func (h *File) describe(d *Dataset, msgs []h5Message) error {
 	var dt, ds, layout, filters *h5Message
 	for i := range msgs {
 		m := &msgs[i]
@@ -333,24 +417,29 @@ func (h *h5file) describe(d *h5dataset, msgs []h5Message) error {
 	return nil
 }
 
-func (h *h5file) close() error {
+// Close closes the file (its source, when that is an [io.Closer]); reads after Close give
+// errors. Closing twice is not an error.
+func (h *File) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.f == nil {
+	if h.closed {
 		return nil
 	}
-	err := h.f.Close()
-	h.f = nil
-	return err
+	h.closed = true
+	if c, ok := h.f.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
-func (h *h5file) errorf(name, format string, args ...any) error {
+// Errorf returns a [DatasetError] about the dataset at name of this file.
+func (h *File) Errorf(name, format string, args ...any) error {
 	return &DatasetError{h.path, name, errors.Errorf(format, args...)}
 }
 
-// dataset returns the dataset at name, or a [DatasetError] wrapping [ErrMissingDataset], or
+// Dataset returns the dataset at name (its path without the leading '/'), or a [DatasetError] wrapping [ErrMissingDataset], or
 // one saying why the dataset cannot be read.
-func (h *h5file) dataset(name string) (*h5dataset, error) {
+func (h *File) Dataset(name string) (*Dataset, error) {
 	d, ok := h.datasets[name]
 	if !ok {
 		what := ErrMissingDataset
@@ -365,22 +454,23 @@ func (h *h5file) dataset(name string) (*h5dataset, error) {
 	return d, nil
 }
 
-func (h *h5file) has(name string) bool {
+// Has reports whether the file holds a dataset at name (readable or not).
+func (h *File) Has(name string) bool {
 	_, ok := h.datasets[name]
 	return ok
 }
 
 // guard runs read under the file's lock, turning a panic of the reader into an error that names
 // the file and dataset.
-func (h *h5file) guard(name string, read func() error) (err error) {
+func (h *File) guard(name string, read func() error) (err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.f == nil {
+	if h.closed {
 		return &DatasetError{h.path, name, errors.New("file is closed")}
 	}
 	h.r.resetBudget()
 	defer func() {
-		if !h5RecoverPanics {
+		if !RecoverPanics {
 			return
 		}
 		if r := recover(); r != nil {
@@ -393,15 +483,15 @@ func (h *h5file) guard(name string, read func() error) (err error) {
 	return nil
 }
 
-// strings reads a string dataset, fixed-length or variable-length (h5py's default), scalar or
+// Strings reads a string dataset, fixed-length or variable-length (h5py's default), scalar or
 // not. Trailing NULs and spaces are removed.
-func (h *h5file) strings(name string) ([]string, error) {
-	d, err := h.dataset(name)
+func (h *File) Strings(name string) ([]string, error) {
+	d, err := h.Dataset(name)
 	if err != nil {
 		return nil, err
 	}
 	if d.class != "string" && d.class != "vlen" {
-		return nil, h.errorf(name, "holds %s values, want text", d.class)
+		return nil, h.Errorf(name, "holds %s values, want text", d.class)
 	}
 	var out []string
 	err = h.guard(name, func() error {
@@ -427,7 +517,7 @@ func (h *h5file) strings(name string) ([]string, error) {
 // vlenStrings reads the variable-length strings whose references (length, global heap address
 // and object index) raw holds, one per size bytes. Together they may not hold more bytes than
 // the file: references to one heap object many times over are damage.
-func (h *h5file) vlenStrings(raw []byte, size int) ([]string, error) {
+func (h *File) vlenStrings(raw []byte, size int) ([]string, error) {
 	heaps := map[uint64]map[uint16][]byte{}
 	var out []string
 	total := uint64(0)
@@ -461,66 +551,154 @@ func (h *h5file) vlenStrings(raw []byte, size int) ([]string, error) {
 	return out, nil
 }
 
-// text reads a string dataset holding one string (scalar or of one element).
-func (h *h5file) text(name string) (string, error) {
-	s, err := h.strings(name)
+// Text reads a string dataset holding one string (scalar or of one element).
+func (h *File) Text(name string) (string, error) {
+	s, err := h.Strings(name)
 	if err != nil {
 		return "", err
 	}
 	if len(s) != 1 {
-		return "", h.errorf(name, "holds %d strings, want 1", len(s))
+		return "", h.Errorf(name, "holds %d strings, want 1", len(s))
 	}
 	return s[0], nil
 }
 
-// checkNumeric checks that a dataset holds numbers and has the wanted rank (-1: any).
-func (h *h5file) checkNumeric(name string, rank int) (*h5dataset, error) {
-	d, err := h.dataset(name)
+// Numeric returns the dataset at name after checking that it holds numbers and has the wanted
+// rank (-1: any).
+func (h *File) Numeric(name string, rank int) (*Dataset, error) {
+	d, err := h.Dataset(name)
 	if err != nil {
 		return nil, err
 	}
 	if d.class != "float" && d.class != "integer" {
-		return nil, h.errorf(name, "holds %s values, want numbers", d.class)
+		return nil, h.Errorf(name, "holds %s values, want numbers", d.class)
 	}
 	if rank >= 0 && len(d.dims) != rank {
-		return nil, h.errorf(name, "has shape %v, want %d dimensions", d.dims, rank)
+		return nil, h.Errorf(name, "has shape %v, want %d dimensions", d.dims, rank)
 	}
 	return d, nil
 }
 
-// floats reads a whole numeric dataset as float64 (row-major). Use slice for parts of large
-// datasets.
-func (h *h5file) floats(name string) ([]float64, error) {
-	d, err := h.checkNumeric(name, -1)
+// Float64s reads a whole numeric dataset as float64 (row-major). Use [File.Float64Block] for
+// parts of large datasets.
+func (h *File) Float64s(name string) ([]float64, error) {
+	d, err := h.Numeric(name, -1)
 	if err != nil {
 		return nil, err
 	}
-	return h.slice(name, make([]int, len(d.dims)), d.dims)
+	return h.Float64Block(name, make([]int, len(d.dims)), d.dims)
 }
 
-// slice reads the block start..start+count of a numeric dataset as float64 values, row-major.
-// Only the chunks (or bytes, for contiguous datasets) that hold the block are read.
-func (h *h5file) slice(name string, start, count []int) ([]float64, error) {
-	d, err := h.checkNumeric(name, len(start))
+// Float64Block reads the block start..start+count of a numeric dataset as float64 values,
+// row-major. Only the chunks (or bytes, for contiguous datasets) that hold the block are read.
+func (h *File) Float64Block(name string, start, count []int) ([]float64, error) {
+	return readBlock(h, name, start, count, func(t *h5Type, raw []byte) ([]float64, error) { return t.float64s(raw), nil })
+}
+
+// Float32s reads a whole numeric dataset as float32 (row-major); float64 and integer values are
+// rounded to the nearest float32.
+func (h *File) Float32s(name string) ([]float32, error) { return h.Float32Block(name, nil, nil) }
+
+// Float32Block reads the block start..start+count of a numeric dataset as float32 values, as
+// [File.Float32s] converts them.
+func (h *File) Float32Block(name string, start, count []int) ([]float32, error) {
+	return readBlock(h, name, start, count, func(t *h5Type, raw []byte) ([]float32, error) {
+		if t.class == "float" && t.size == 4 {
+			out := make([]float32, len(raw)/4)
+			order := t.order()
+			for i := range out {
+				out[i] = math.Float32frombits(order.Uint32(raw[4*i:]))
+			}
+			return out, nil
+		}
+		v := t.float64s(raw)
+		out := make([]float32, len(v))
+		for i, x := range v {
+			out[i] = float32(x)
+		}
+		return out, nil
+	})
+}
+
+// Int64s reads a whole integer dataset as int64 (row-major). Unsigned 64-bit values above
+// the int64 range are errors.
+func (h *File) Int64s(name string) ([]int64, error) { return h.Int64Block(name, nil, nil) }
+
+// Int64Block reads the block start..start+count of an integer dataset as int64 values.
+func (h *File) Int64Block(name string, start, count []int) ([]int64, error) {
+	return readBlock(h, name, start, count, func(t *h5Type, raw []byte) ([]int64, error) {
+		return t.int64s(raw, math.MinInt64, math.MaxInt64)
+	})
+}
+
+// Int32s reads a whole integer dataset as int32 (row-major); values outside the int32 range
+// are errors.
+func (h *File) Int32s(name string) ([]int32, error) { return h.Int32Block(name, nil, nil) }
+
+// Int32Block reads the block start..start+count of an integer dataset as int32 values.
+func (h *File) Int32Block(name string, start, count []int) ([]int32, error) {
+	return readBlock(h, name, start, count, func(t *h5Type, raw []byte) ([]int32, error) {
+		v, err := t.int64s(raw, math.MinInt32, math.MaxInt32)
+		return convert[int32](v), err
+	})
+}
+
+// Uint8s reads a whole integer dataset as uint8 (row-major); values outside 0-255 are errors.
+func (h *File) Uint8s(name string) ([]uint8, error) { return h.Uint8Block(name, nil, nil) }
+
+// Uint8Block reads the block start..start+count of an integer dataset as uint8 values.
+func (h *File) Uint8Block(name string, start, count []int) ([]uint8, error) {
+	return readBlock(h, name, start, count, func(t *h5Type, raw []byte) ([]uint8, error) {
+		v, err := t.int64s(raw, 0, math.MaxUint8)
+		return convert[uint8](v), err
+	})
+}
+
+// Bytes reads the block start..start+count of a numeric dataset (nil start and count: all of
+// it) as the bytes of its elements, row-major, in the file's byte order and element size
+// ([Dataset.ElemSize]).
+func (h *File) Bytes(name string, start, count []int) ([]byte, error) {
+	return readBlock(h, name, start, count, func(_ *h5Type, raw []byte) ([]byte, error) { return raw, nil })
+}
+
+// convert converts integers already checked to fit in T.
+func convert[T int32 | uint8](v []int64) []T {
+	out := make([]T, len(v))
+	for i, x := range v {
+		out[i] = T(x)
+	}
+	return out
+}
+
+// readBlock reads the block start..start+count of a numeric dataset (nil start and count: the
+// whole dataset) and converts its elements with conv, which sees the raw bytes of the block.
+func readBlock[T any](h *File, name string, start, count []int, conv func(t *h5Type, raw []byte) ([]T, error)) ([]T, error) {
+	d, err := h.Numeric(name, -1)
 	if err != nil {
 		return nil, err
 	}
+	if start == nil && count == nil {
+		start, count = make([]int, len(d.dims)), d.dims
+	}
+	if len(start) != len(d.dims) {
+		return nil, h.Errorf(name, "has shape %v, want %d dimensions", d.dims, len(start))
+	}
 	if len(count) != len(start) {
-		return nil, h.errorf(name, "reading %d start indices with %d counts", len(start), len(count))
+		return nil, h.Errorf(name, "reading %d start indices with %d counts", len(start), len(count))
 	}
 	for i := range start {
 		if start[i] < 0 || count[i] < 0 || start[i] > d.dims[i]-count[i] {
-			return nil, h.errorf(name, "block start %v count %v is outside its shape %v", start, count, d.dims)
+			return nil, h.Errorf(name, "block start %v count %v is outside its shape %v", start, count, d.dims)
 		}
 	}
-	var out []float64
+	var out []T
 	err = h.guard(name, func() error {
 		raw, err := h.raw(d, start, count)
 		if err != nil {
 			return err
 		}
-		out = d.typ.float64s(raw)
-		return nil
+		out, err = conv(&d.typ, raw)
+		return err
 	})
 	return out, err
 }
@@ -528,7 +706,7 @@ func (h *h5file) slice(name string, start, count []int) ([]float64, error) {
 // raw returns the bytes of the elements of block start..start+count of d, row-major. The block
 // lies inside the dataset's shape; the dataset's storage was checked against the file when it
 // was opened.
-func (h *h5file) raw(d *h5dataset, start, count []int) ([]byte, error) {
+func (h *File) raw(d *Dataset, start, count []int) ([]byte, error) {
 	n := 1
 	for _, c := range count {
 		n *= c
@@ -575,7 +753,7 @@ func (h *h5file) raw(d *h5dataset, start, count []int) ([]byte, error) {
 			key = key*grid[k] + cc[k]
 		}
 		if c, ok := d.chunks[key]; ok {
-			data, err := h.chunkData(d, c)
+			data, err := h.chunkData(d, c, cc)
 			if err != nil {
 				return nil, errors.Wrapf(err, "chunk %v", cc)
 			}
@@ -604,7 +782,7 @@ func (h *h5file) raw(d *h5dataset, start, count []int) ([]byte, error) {
 }
 
 // readAt reads len(b) bytes of the file at address addr.
-func (h *h5file) readAt(b []byte, addr uint64) error {
+func (h *File) readAt(b []byte, addr uint64) error {
 	_, err := h.f.ReadAt(b, int64(addr+h.r.base))
 	return err
 }
@@ -679,7 +857,7 @@ func copyBox(dst []byte, dstShape, dstStart []int, src []byte, srcShape, srcStar
 }
 
 // chunkIndex reads the B-tree that indexes a chunked dataset's chunks, once.
-func (h *h5file) chunkIndex(d *h5dataset) error {
+func (h *File) chunkIndex(d *Dataset) error {
 	if d.chunks != nil {
 		return nil
 	}
@@ -713,9 +891,11 @@ func (h *h5file) chunkIndex(d *h5dataset) error {
 	return nil
 }
 
-// chunkData reads and decodes one chunk: its filters (deflate, shuffle, fletcher32) are undone
-// in reverse order, and the result must be exactly one chunk of elements.
-func (h *h5file) chunkData(d *h5dataset, c h5chunk) ([]byte, error) {
+// chunkData reads and decodes the chunk at position pos of the grid of chunks: its filters
+// (deflate, shuffle, fletcher32) are undone in reverse order, and the result must be exactly
+// one chunk of elements, or, for a chunk at the dataset's edge, exactly the part of it inside
+// the dataset (as github.com/scigolib/hdf5 writes edge chunks), which is expanded to a chunk.
+func (h *File) chunkData(d *Dataset, c h5chunk, pos []int) ([]byte, error) {
 	want := uint64(d.size)
 	for _, v := range d.layout.chunk {
 		want *= v
@@ -750,9 +930,46 @@ func (h *h5file) chunkData(d *h5dataset, c h5chunk) ([]byte, error) {
 		}
 	}
 	if uint64(len(data)) != want {
+		if full, ok := expandEdge(d, data, pos); ok {
+			return full, nil
+		}
 		return nil, errors.Errorf("holds %d bytes, want %d (a chunk of %v elements of %d bytes)", len(data), want, d.layout.chunk, d.size)
 	}
 	return data, nil
+}
+
+// expandEdge expands the data of an edge chunk stored clipped to the dataset (its part inside
+// the dataset, row-major) to a whole chunk, zeros outside the dataset. It reports false when
+// pos is not an edge chunk or data does not hold exactly its clipped part.
+func expandEdge(d *Dataset, data []byte, pos []int) ([]byte, bool) {
+	rank := len(d.dims)
+	chunk, edge := make([]int, rank), make([]int, rank)
+	n, whole := d.size, true
+	for k := range rank {
+		chunk[k] = int(d.layout.chunk[k])
+		edge[k] = min(chunk[k], d.dims[k]-pos[k]*chunk[k])
+		if edge[k] <= 0 {
+			return nil, false
+		}
+		whole = whole && edge[k] == chunk[k]
+		n *= edge[k]
+	}
+	if whole || len(data) != n {
+		return nil, false
+	}
+	full := make([]byte, d.size*prod(chunk))
+	zero := make([]int, rank)
+	copyBox(full, chunk, zero, data, edge, zero, edge, d.size)
+	return full, true
+}
+
+// prod returns the product of v.
+func prod(v []int) int {
+	n := 1
+	for _, x := range v {
+		n *= x
+	}
+	return n
 }
 
 // unshuffle undoes HDF5's shuffle filter, which stores byte j of every element together.
@@ -773,10 +990,7 @@ func unshuffle(data []byte, size int) []byte {
 
 // float64s converts elements of this integer or float type to float64.
 func (t *h5Type) float64s(raw []byte) []float64 {
-	order := binary.ByteOrder(binary.LittleEndian)
-	if t.bigEndian {
-		order = binary.BigEndian
-	}
+	order := t.order()
 	out := make([]float64, len(raw)/t.size)
 	for i := range out {
 		b := raw[i*t.size:]
@@ -806,10 +1020,109 @@ func (t *h5Type) float64s(raw []byte) []float64 {
 	return out
 }
 
-// integer converts a float read from a dataset to an int, checking that it is a whole number.
-func integer(v float64) (int, bool) {
-	if math.IsNaN(v) || math.IsInf(v, 0) || v != math.Trunc(v) || math.Abs(v) > 1<<53 {
-		return 0, false
+// order returns the byte order of the elements.
+func (t *h5Type) order() binary.ByteOrder {
+	if t.bigEndian {
+		return binary.BigEndian
 	}
-	return int(v), true
+	return binary.LittleEndian
+}
+
+// int64s converts elements of this integer type to int64, checking that each lies in lo..hi.
+func (t *h5Type) int64s(raw []byte, lo, hi int64) ([]int64, error) {
+	if t.class != "integer" {
+		return nil, errors.Errorf("holds %s values, want integers", t.class)
+	}
+	order := t.order()
+	out := make([]int64, len(raw)/t.size)
+	for i := range out {
+		b := raw[i*t.size:]
+		var u uint64
+		switch t.size {
+		case 1:
+			u = uint64(b[0])
+		case 2:
+			u = uint64(order.Uint16(b))
+		case 4:
+			u = uint64(order.Uint32(b))
+		default:
+			u = order.Uint64(b)
+		}
+		var v int64
+		switch {
+		case t.signed && t.size < 8:
+			shift := 64 - 8*t.size
+			v = int64(u<<shift) >> shift
+		case t.signed:
+			v = int64(u)
+		case u > math.MaxInt64:
+			return nil, errors.Errorf("value %d of element %d is outside %d..%d", u, i, lo, hi)
+		default:
+			v = int64(u)
+		}
+		if v < lo || v > hi {
+			return nil, errors.Errorf("value %d of element %d is outside %d..%d", v, i, lo, hi)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// Message is one message of an object header, as [File.HeaderMessages] returns it: for tools
+// and tests that locate a structure in a file (a dataset's dataspace, its layout).
+type Message struct {
+	// Type is the message type (HDF5 File Format Specification, IV.A.2): [MsgDataspace],
+	// [MsgLayout]...
+	Type uint16
+	// Flags are the message's flags.
+	Flags uint8
+	// Data is the message's body.
+	Data []byte
+	// Addr is the file address of Data.
+	Addr uint64
+}
+
+// Message types, as [Message.Type] holds them.
+const (
+	MsgDataspace   = h5MsgDataspace
+	MsgDatatype    = h5MsgDatatype
+	MsgLayout      = h5MsgLayout
+	MsgFilters     = h5MsgFilters
+	MsgSymbolTable = h5MsgSymbolTable
+)
+
+// HeaderMessages returns the messages of the object header of the group or dataset at path
+// ("" is the root group), found by following the links from the root. Continuation messages
+// are followed, not returned.
+func (h *File) HeaderMessages(path string) ([]Message, error) {
+	var out []Message
+	err := h.guard(path, func() error {
+		link := h.r.rootLink()
+		if path != "" {
+			for name := range strings.SplitSeq(path, "/") {
+				msgs, err := h.r.objectHeader(link.addr)
+				if err != nil {
+					return err
+				}
+				links, _, err := h.r.groupLinks(msgs, link)
+				if err != nil {
+					return err
+				}
+				i := slices.IndexFunc(links, func(l h5Link) bool { return l.name == name })
+				if i < 0 {
+					return errors.Wrapf(ErrMissingDataset, "no %s", name)
+				}
+				link = links[i]
+			}
+		}
+		msgs, err := h.r.objectHeader(link.addr)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			out = append(out, Message{Type: m.typ, Flags: m.flags, Data: m.data, Addr: m.at})
+		}
+		return nil
+	})
+	return out, err
 }
