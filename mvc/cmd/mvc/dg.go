@@ -69,7 +69,9 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 			"machines sharing --out: each run is trained by the one that claims it (a claim file beside\n"+
 			"its checkpoint, renewed while it trains); runs claimed by others are skipped and looked at\n"+
 			"again at the end, a claim whose process died is taken over (at once on the same machine,\n"+
-			"after --lease elsewhere) and its run resumed. Each process exits when every run is done.\n\nProfiles:\n"+dgProfileHelp(), stderr)
+			"after --lease elsewhere) and its run resumed. Each process exits when every run is done.\n"+
+			"On a Slurm cluster, --slurm-script or --slurm-submit write or submit a job array whose tasks\n"+
+			"are such processes (the README's \"On a cluster\").\n\nProfiles:\n"+dgProfileHelp(), stderr)
 	var o dgOptions
 	var experiments, models string
 	fs.StringVar(&o.profile, "profile", "quick", "smoke, quick or paper")
@@ -89,6 +91,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&o.verbose, "verbose", false, "also show each run's per-epoch progress")
 	fs.DurationVar(&o.lease, "lease", claim.DefaultLease, "lease of a run's claim: how long after its process stopped renewing it (a machine died) another process may take the run over")
+	slurmFlags := addSlurmFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -141,6 +144,9 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if done, err := slurmFlags.handle(ctx, fs, &o, stdout, stderr); done || err != nil {
+		return err
+	}
 	if o.supervise && !o.tablesOnly && os.Getenv(dgWorkerEnvVar) != "1" {
 		if err := superviseDG(ctx, args, o, stdout, stderr); err != nil {
 			return err
