@@ -9,6 +9,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/allen"
 	"github.com/mice2machines/mice2machines/mvc/comparison"
+	"github.com/mice2machines/mice2machines/mvc/reproduce"
 	"github.com/mice2machines/mice2machines/mvc/runs"
 )
 
@@ -32,14 +33,14 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	survey := fs.String("survey", "", "folder of a simulated survey (survey.json), instead of the cached one")
 	nwb := fs.String("nwb", "", "comma-separated NWB files or glob patterns (real Brain Observatory session B files)")
 	runsDir := fs.String("runs", "", "folder of the CIFAR-27 fine-tuning runs (default: <out>/runs, where mvc reproduce puts them)")
-	out := fs.String("out", "", "output folder (default: figures; "+smokeOut+" for the smoke profile)")
+	out := fs.String("out", "", "output folder (default: figures; "+reproduce.SmokeOut+" for the smoke profile)")
 	profile := fs.String("profile", "quick", "smoke, quick or paper")
 	seed := fs.Uint64("seed", 42, "seed of the selection, bootstrap and permutations")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
-		*out = defaultOut(*profile)
+		*out = reproduce.DefaultOut(*profile)
 	}
 	if *survey != "" && *nwb != "" {
 		return badInput("give --survey or --nwb, not both")
@@ -68,7 +69,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		if *survey != "" {
 			s, err = comparison.LoadSurvey(*survey)
 		} else {
-			s, err = allen.CachedSurvey(compareSurveyOptions(*profile), nil)
+			s, err = allen.CachedSurvey(reproduce.SurveyOptions(*profile), nil)
 		}
 		if err != nil {
 			return usageError{err}
@@ -93,7 +94,3 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	return err
 }
-
-// compareSurveyOptions is the simulated survey the comparison uses by default: the reproduce
-// profile's (allenSurveyOptions), so that the Allen figures and the comparison share one cache.
-func compareSurveyOptions(profile string) allen.SimOptions { return allenSurveyOptions(profile) }

@@ -15,6 +15,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/claim"
 	"github.com/mice2machines/mice2machines/mvc/dg"
+	"github.com/mice2machines/mice2machines/mvc/reproduce"
 	"github.com/mice2machines/mice2machines/mvc/supervise"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
@@ -81,7 +82,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&variants, "variants", "", "comma-separated protocol rows to run: erm, neurn, randconv, neurn+randconv (default: all; the table shows what is done)")
 	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
 	fs.IntVar(&o.jobs, "jobs", 0, "runs trained at once (default: 2 on GoMLX's pure-Go backend with 2 or more cores, else 1); a run's numbers do not depend on it")
-	fs.StringVar(&o.out, "out", "", "output folder (tables; results in <out>/dg; default: figures, "+smokeOut+" for the smoke profile)")
+	fs.StringVar(&o.out, "out", "", "output folder (tables; results in <out>/dg; default: figures, "+reproduce.SmokeOut+" for the smoke profile)")
 	fs.StringVar(&o.init, "init", "", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights)")
 	fs.StringVar(&o.onnx, "onnx", "", "an ImageNet-trained ONNX model: adds the Table 1 model \"onnx\" (a backbone with a new head)")
 	fs.BoolVar(&o.tablesOnly, "tables-only", false, "train nothing: write the tables from the results already stored")
@@ -99,7 +100,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 		return badInput("unknown --profile %q: want smoke, quick or paper", o.profile)
 	}
 	if o.out == "" {
-		o.out = defaultOut(o.profile)
+		o.out = reproduce.DefaultOut(o.profile)
 	}
 	for _, e := range strings.Split(experiments, ",") {
 		e = strings.TrimSpace(e)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/mice2machines/mice2machines/mvc/neurn"
+	"github.com/mice2machines/mice2machines/mvc/reproduce"
 )
 
 // runMVC runs the command in-process and returns its exit status, stdout and stderr.
@@ -202,8 +203,8 @@ func TestReproduceSmokeDefaultOut(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(smokeOut, "neurn_examples.png")); err != nil {
-		t.Errorf("the smoke profile did not write into %s: %v", smokeOut, err)
+	if _, err := os.Stat(filepath.Join(reproduce.SmokeOut, "neurn_examples.png")); err != nil {
+		t.Errorf("the smoke profile did not write into %s: %v", reproduce.SmokeOut, err)
 	}
 	if _, err := os.Stat("figures"); !os.IsNotExist(err) {
 		t.Errorf("the smoke profile touched figures/ (stat: %v)", err)
@@ -212,13 +213,13 @@ func TestReproduceSmokeDefaultOut(t *testing.T) {
 	if code, _, stderr := runMVC("dg", "--profile", "smoke", "--experiment", "protocol", "--tables-only", "--quiet"); code != 0 {
 		t.Fatalf("dg --tables-only: exit %d: %s", code, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(smokeOut, "table_digits_protocol.md")); err != nil {
-		t.Errorf("dg smoke did not write into %s: %v", smokeOut, err)
+	if _, err := os.Stat(filepath.Join(reproduce.SmokeOut, "table_digits_protocol.md")); err != nil {
+		t.Errorf("dg smoke did not write into %s: %v", reproduce.SmokeOut, err)
 	}
 	if _, err := os.Stat("figures"); !os.IsNotExist(err) {
 		t.Errorf("dg smoke touched figures/ (stat: %v)", err)
 	}
-	if defaultOut("quick") != "figures" || defaultOut("paper") != "figures" {
+	if reproduce.DefaultOut("quick") != "figures" || reproduce.DefaultOut("paper") != "figures" {
 		t.Error("quick and paper must write into figures/ by default")
 	}
 }

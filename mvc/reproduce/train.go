@@ -1,4 +1,4 @@
-package main
+package reproduce
 
 import (
 	"context"
@@ -14,14 +14,14 @@ import (
 )
 
 func init() {
-	registerStep(30, "train_cifar27",
+	register(30, "train_cifar27",
 		"fine-tune the models later figures need on CIFAR-27 (checkpoints in <out>/runs)", reproduceTrainCIFAR27)
 }
 
 // reproduceTrainCIFAR27 is the CIFAR-27 fine-tuning step (runs.FineTuneCIFAR27): runs finished
 // before are reported, the others divided by claims with any other "mvc reproduce" sharing
 // --out; every finished run's first-convolution kernels are exported beside it.
-func reproduceTrainCIFAR27(c *reproduceContext) error {
+func reproduceTrainCIFAR27(c *Context) error {
 	p, err := runs.LookupCIFAR27(c.Profile)
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func reproduceTrainCIFAR27(c *reproduceContext) error {
 // exportKernels writes the run's trained first-convolution kernels beside its checkpoint
 // (comparison.KernelsFile, committed: a clone without the checkpoints draws the same comparison
 // figures). A finished run whose checkpoint is gone keeps the export it has.
-func exportKernels(c *reproduceContext, dir, name string, k int) error {
+func exportKernels(c *Context, dir, name string, k int) error {
 	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); os.IsNotExist(err) {
 		return nil
 	}

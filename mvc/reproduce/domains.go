@@ -1,4 +1,4 @@
-package main
+package reproduce
 
 import (
 	"fmt"
@@ -8,11 +8,11 @@ import (
 )
 
 func init() {
-	registerStep(22, plots.DomainsName,
+	register(22, plots.DomainsName,
 		"samples of each digit domain at 32x32 (MNIST, USPS, SVHN or SYN, MNIST-M)", reproduceDomains)
 }
 
-func reproduceDomains(c *reproduceContext) error {
+func reproduceDomains(c *Context) error {
 	fig, err := plots.Domains()
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package main
+package reproduce
 
 import (
 	"os"
@@ -15,9 +15,9 @@ func TestReproduceAllenFigures(t *testing.T) {
 	t.Setenv(mvc.DataEnvVar, "") // offline: 1/f images stand in for the photographs
 	dir := t.TempDir()
 	for run := range 2 {
-		code, stdout, stderr := runMVC("reproduce", "--profile", "smoke", "--out", dir, "--only", "s1_natural_scenes,s3_traces")
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, stderr)
+		stdout, err := runSteps(t, "smoke", dir, "s1_natural_scenes", "s3_traces")
+		if err != nil {
+			t.Fatal(err)
 		}
 		if want := []string{"(0 reused)", "(6 reused)"}[run]; !strings.Contains(stdout, "simulated cortex: 6 experiment files") || !strings.Contains(stdout, want) {
 			t.Errorf("run %d: output does not say the survey was simulated %s:\n%s", run, want, stdout)

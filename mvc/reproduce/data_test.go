@@ -1,4 +1,4 @@
-package main
+package reproduce
 
 import (
 	"os"
@@ -14,9 +14,9 @@ import (
 func TestReproduceCIFAR27SkipsOffline(t *testing.T) {
 	t.Setenv(mvc.DataEnvVar, "")
 	dir := t.TempDir()
-	code, stdout, stderr := runMVC("reproduce", "--profile", "smoke", "--only", plots.CIFAR27Name, "--out", dir)
-	if code != 0 || !strings.Contains(stdout, "skipped: CIFAR-100") {
-		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	stdout, err := runSteps(t, "smoke", dir, plots.CIFAR27Name)
+	if err != nil || !strings.Contains(stdout, "skipped: CIFAR-100") {
+		t.Fatalf("err %v, stdout %q", err, stdout)
 	}
 	if _, err := os.Stat(filepath.Join(dir, plots.CIFAR27Name+".png")); err == nil {
 		t.Error("figure written without data")
@@ -44,9 +44,8 @@ func TestCIFAR27FigureFromFixture(t *testing.T) {
 	}
 	t.Setenv(mvc.DataEnvVar, root)
 	out := t.TempDir()
-	code, stdout, stderr := runMVC("reproduce", "--profile", "smoke", "--only", plots.CIFAR27Name, "--out", out)
-	if code != 0 {
-		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+	if stdout, err := runSteps(t, "smoke", out, plots.CIFAR27Name); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
 	}
 	for _, ext := range []string{".png", ".svg"} {
 		if st, err := os.Stat(filepath.Join(out, plots.CIFAR27Name+ext)); err != nil || st.Size() < 1000 {

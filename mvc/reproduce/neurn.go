@@ -1,13 +1,13 @@
-package main
+package reproduce
 
 import "github.com/mice2machines/mice2machines/mvc/plots"
 
 func init() {
-	registerStep(10, plots.NeuRNExamplesName,
+	register(10, plots.NeuRNExamplesName,
 		"NeuRN on real MNIST digits and synthetic domain shifts, k = 3, 5, 7", reproduceNeuRNExamples)
 }
 
-func reproduceNeuRNExamples(c *reproduceContext) error {
+func reproduceNeuRNExamples(c *Context) error {
 	opts := plots.DefaultNeuRNExamplesOptions()
 	opts.Backend = c.Backend
 	fig, err := plots.NeuRNExamples(opts)

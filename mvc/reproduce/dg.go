@@ -1,4 +1,4 @@
-package main
+package reproduce
 
 import (
 	"context"
@@ -8,18 +8,18 @@ import (
 )
 
 func init() {
-	registerStep(60, dg.Table1Name,
+	register(60, dg.Table1Name,
 		"Table 1: models +- NeuRN (+ RandConv) fine-tuned on one digit domain, tested on the others (runs in <out>/dg/table1)",
-		func(c *reproduceContext) error { return reproduceDG(c, "table1") })
-	registerStep(61, dg.ProtocolTableName,
+		func(c *Context) error { return reproduceDG(c, "table1") })
+	register(61, dg.ProtocolTableName,
 		"the literature's digits protocol: DigitNet on MNIST-10K, ERM / NeuRN / RandConv, published numbers beside (runs in <out>/dg/digits-protocol)",
-		func(c *reproduceContext) error { return reproduceDG(c, "protocol") })
+		func(c *Context) error { return reproduceDG(c, "protocol") })
 }
 
 // reproduceDG trains the experiment's missing runs of the profile (none when its results are
 // committed under figures/dg) and writes its tables; Table 1 runs start from the profile's
 // default weights (dg.Table1Profile.InitFromCIFAR27), as "mvc dg" without --init.
-func reproduceDG(c *reproduceContext, experiment string) error {
+func reproduceDG(c *Context, experiment string) error {
 	fresh, err := dg.FreshInit(c.Profile, "")
 	if err != nil {
 		return err

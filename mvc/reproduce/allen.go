@@ -1,4 +1,4 @@
-package main
+package reproduce
 
 import (
 	"fmt"
@@ -8,16 +8,17 @@ import (
 )
 
 func init() {
-	registerStep(40, plots.NaturalScenesName,
+	register(40, plots.NaturalScenesName,
 		"Supplementary Figure S1: the 118 natural scenes (simulated cortex's stimulus images)", reproduceNaturalScenes)
-	registerStep(41, plots.DFFTracesName,
+	register(41, plots.DFFTracesName,
 		"Supplementary Figure S3: dF/F traces of six cells around image onsets (simulated cortex)", reproduceDFFTraces)
 }
 
-// allenSurveyOptions are the simulated-survey options of a reproduce profile: the whole default
-// survey (6 areas x 13 Cre lines, 10 cells each, about 220 MB, seconds to write) for quick and
-// paper; for smoke only the three areas and two lines that Supplementary Figure S3 shows.
-func allenSurveyOptions(profile string) allen.SimOptions {
+// SurveyOptions are the simulated-survey options of a profile, which the Allen figures and the
+// comparison share (one cache, allen.CachedSurvey): the whole default survey (6 areas x 13 Cre
+// lines, 10 cells each, about 220 MB, seconds to write) for quick and paper; for smoke only the
+// three areas and two lines that Supplementary Figure S3 shows.
+func SurveyOptions(profile string) allen.SimOptions {
 	o := allen.DefaultSimOptions()
 	if profile == "smoke" {
 		o.Areas, o.CreLines = plots.S3Areas, plots.S3CreLines
@@ -27,7 +28,7 @@ func allenSurveyOptions(profile string) allen.SimOptions {
 
 // allenSimulatedSurvey returns the cached simulated survey of opts (see allen.CachedSurvey), so
 // that the Allen figures and later steps share it.
-func allenSimulatedSurvey(c *reproduceContext, opts allen.SimOptions) (*allen.Survey, error) {
+func allenSimulatedSurvey(c *Context, opts allen.SimOptions) (*allen.Survey, error) {
 	s, err := allen.CachedSurvey(opts, nil)
 	if err != nil {
 		return nil, err
@@ -36,8 +37,8 @@ func allenSimulatedSurvey(c *reproduceContext, opts allen.SimOptions) (*allen.Su
 	return s, nil
 }
 
-func reproduceNaturalScenes(c *reproduceContext) error {
-	fig, err := plots.S1NaturalScenes(allenSurveyOptions(c.Profile))
+func reproduceNaturalScenes(c *Context) error {
+	fig, err := plots.S1NaturalScenes(SurveyOptions(c.Profile))
 	if err != nil {
 		return err
 	}
@@ -49,8 +50,8 @@ func reproduceNaturalScenes(c *reproduceContext) error {
 	return nil
 }
 
-func reproduceDFFTraces(c *reproduceContext) error {
-	s, err := allenSimulatedSurvey(c, allenSurveyOptions(c.Profile))
+func reproduceDFFTraces(c *Context) error {
+	s, err := allenSimulatedSurvey(c, SurveyOptions(c.Profile))
 	if err != nil {
 		return err
 	}

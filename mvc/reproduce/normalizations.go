@@ -1,13 +1,13 @@
-package main
+package reproduce
 
 import "github.com/mice2machines/mice2machines/mvc/plots"
 
 func init() {
-	registerStep(11, plots.NormalizationsName,
+	register(11, plots.NormalizationsName,
 		"NeuRN beside LRN (AlexNet) and LCN (Jarrett et al. 2009) on the same images", reproduceNormalizations)
 }
 
-func reproduceNormalizations(c *reproduceContext) error {
+func reproduceNormalizations(c *Context) error {
 	opts := plots.DefaultNeuRNExamplesOptions()
 	opts.Backend = c.Backend
 	fig, err := plots.Normalizations(opts)

@@ -1,4 +1,4 @@
-package main
+package reproduce
 
 import (
 	"fmt"
@@ -14,11 +14,11 @@ import (
 const cifar27PerClass = 10
 
 func init() {
-	registerStep(21, plots.CIFAR27Name,
+	register(21, plots.CIFAR27Name,
 		"Supplementary Figure S2: CIFAR-27 samples, one row per class (needs $MVC_DATA/cifar100; skipped without)", reproduceCIFAR27)
 }
 
-func reproduceCIFAR27(c *reproduceContext) error {
+func reproduceCIFAR27(c *Context) error {
 	dir, _ := mvc.DataDir()
 	if _, err := os.Stat(filepath.Join(dir, "cifar100", "train.bin")); dir == "" || err != nil {
 		fmt.Fprintf(c.Stdout, "  skipped: CIFAR-100 does not ship with the code and no copy was found "+

@@ -1,4 +1,4 @@
-package main
+package reproduce
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	registerStep(50, similarity.DefaultTableName,
+	register(50, similarity.DefaultTableName,
 		"the comparison's results table: mean RMSE per model x area x Cre line x class, bootstrap CIs, NeuRN vs base tests (simulated cortex)",
 		reproduceCompareTable)
 	for i, name := range comparison.FigureNames {
@@ -23,7 +23,7 @@ func init() {
 			comparison.FigS5: "Supplementary Figure S5: VISpm dF/F overlaid with kernel responses",
 		}[name]
 		order := 51 + min(i, 3) // 51 fig2a, 52 fig2b, 53 fig3, 54 s4 and s5
-		registerStep(order, name, what, func(c *reproduceContext) error { return reproduceCompareFigure(c, name) })
+		register(order, name, what, func(c *Context) error { return reproduceCompareFigure(c, name) })
 	}
 }
 
@@ -36,7 +36,7 @@ var compareCache struct {
 
 // compareResult runs the comparison of the reproduce profile on the cached simulated survey
 // (the Allen steps' survey), with the CIFAR-27 checkpoints of step train_cifar27 where they exist.
-func compareResult(c *reproduceContext) (*comparison.Result, error) {
+func compareResult(c *Context) (*comparison.Result, error) {
 	compareCache.Lock()
 	defer compareCache.Unlock()
 	key := c.Profile + "\x00" + c.Out
@@ -47,7 +47,7 @@ func compareResult(c *reproduceContext) (*comparison.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := allenSimulatedSurvey(c, compareSurveyOptions(c.Profile))
+	s, err := allenSimulatedSurvey(c, SurveyOptions(c.Profile))
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func compareResult(c *reproduceContext) (*comparison.Result, error) {
 	return res, nil
 }
 
-func reproduceCompareTable(c *reproduceContext) error {
+func reproduceCompareTable(c *Context) error {
 	res, err := compareResult(c)
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func reproduceCompareTable(c *reproduceContext) error {
 	return err
 }
 
-func reproduceCompareFigure(c *reproduceContext, name string) error {
+func reproduceCompareFigure(c *Context, name string) error {
 	res, err := compareResult(c)
 	if err != nil {
 		return err
