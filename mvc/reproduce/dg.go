@@ -1,8 +1,6 @@
 package reproduce
 
 import (
-	"context"
-
 	"github.com/mice2machines/mice2machines/mvc/dg"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
@@ -25,7 +23,7 @@ func reproduceDG(c *Context, experiment string) error {
 		return err
 	}
 	j := dg.Job{Experiment: experiment, Profile: c.Profile, Out: c.Out, Log: c.Stdout, Watchdog: &train.Watchdog{}, FreshInit: fresh}
-	paths, err := j.Run(context.Background(), c.Backend)
+	paths, err := j.Run(c.Ctx, c.Backend)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package reproduce
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,7 +34,7 @@ func reproduceTrainCIFAR27(c *Context) error {
 		fmt.Fprintf(c.Stdout, "  skipped: %v\n", err)
 		return nil
 	}
-	_, err = runs.FineTuneCIFAR27(context.Background(), filepath.Join(c.Out, runs.CIFAR27RunsDir), p, trainSet, runs.FineTuneOptions{
+	_, err = runs.FineTuneCIFAR27(c.Ctx, filepath.Join(c.Out, runs.CIFAR27RunsDir), p, trainSet, runs.FineTuneOptions{
 		Backend: c.Backend, Log: c.Stdout,
 		After: func(dir string, run runs.CIFAR27Run, trained bool) error {
 			if trained {
