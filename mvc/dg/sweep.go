@@ -205,6 +205,7 @@ func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
 		mu.Unlock()
 		r, err := s.runOne(ctx, spec)
 		if err != nil {
+			s.dropFinishedWork(spec)
 			return errors.Wrapf(err, "dg: run %s", spec.Label())
 		}
 		mu.Lock()
@@ -244,6 +245,19 @@ func (s *Sweep) Run(ctx context.Context, specs []RunSpec) (*Outcome, error) {
 	}
 	out.Seconds = time.Since(start).Seconds()
 	return out, nil
+}
+
+// dropFinishedWork removes the work folder of a run that another process finished while this
+// one was still training it: this process lost its claim (it was paused for longer than the
+// lease) and, resumed, wrote to the folder again after the finisher had removed it. A run with a
+// result needs no checkpoint, and no process trains it any more. Kept checkpoints are left alone.
+func (s *Sweep) dropFinishedWork(spec RunSpec) {
+	if s.KeepCheckpoints {
+		return
+	}
+	if r, err := s.Store.Load(spec); err == nil && r != nil {
+		_ = os.RemoveAll(filepath.Join(s.WorkDir, spec.ID()))
+	}
 }
 
 func (s *Sweep) logf(format string, args ...any) {

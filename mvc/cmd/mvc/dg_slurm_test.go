@@ -188,8 +188,17 @@ func checkStore(t *testing.T, out, ref string) {
 			t.Errorf("run %s: numbers differ from the one-process sweep's:\n%+v\n%+v", w.ID, g, w)
 		}
 	}
-	if left, _ := os.ReadDir(filepath.Join(out, dg.WorkDir, dg.ExperimentProtocol)); len(left) != 0 {
-		t.Errorf("claims or checkpoints left: %v", left)
+	work := filepath.Join(out, dg.WorkDir, dg.ExperimentProtocol)
+	var left []string
+	_ = filepath.WalkDir(work, func(path string, d os.DirEntry, err error) error {
+		if err == nil && path != work {
+			rel, _ := filepath.Rel(work, path)
+			left = append(left, rel)
+		}
+		return nil
+	})
+	if len(left) != 0 {
+		t.Errorf("claims or checkpoints left in %s: %v", work, left)
 	}
 }
 
