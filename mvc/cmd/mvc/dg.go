@@ -92,7 +92,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&o.verbose, "verbose", false, "also show each run's per-epoch progress")
 	fs.DurationVar(&o.lease, "lease", claim.DefaultLease, "lease of a run's claim: how long after its process stopped renewing it (a machine died) another process may take the run over")
-	slurmFlags := addSlurmFlags(fs)
+	slurmFlags := addSlurmFlags(fs, "mvc-dg")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -5,17 +5,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/reproduce"
 	"github.com/mice2machines/mice2machines/mvc/slurm"
 )
 
-// slurmFlags are the --slurm-* flags of "mvc dg": instead of training here, write (or submit) a
-// Slurm job array whose tasks each run this same "mvc dg" command on the same store.
+// slurmFlags are the --slurm-* flags of "mvc dg" and "mvc reproduce": instead of training here,
+// write (or submit) a Slurm job array whose tasks each run this same command on the same store.
 type slurmFlags struct {
 	script, mvcPath string
 	submit, wait    bool
@@ -27,13 +30,13 @@ type slurmFlags struct {
 // out of the command the array's tasks run.
 const slurmFlagPrefix = "slurm-"
 
-// addSlurmFlags defines the --slurm-* flags on fs.
-func addSlurmFlags(fs *flag.FlagSet) *slurmFlags {
+// addSlurmFlags defines the --slurm-* flags on fs; jobName is the default of --slurm-job-name.
+func addSlurmFlags(fs *flag.FlagSet, jobName string) *slurmFlags {
 	s := &slurmFlags{}
-	fs.StringVar(&s.script, "slurm-script", "", "write the sbatch script of a Slurm job array that runs this sweep (the other flags, --out made absolute) in --slurm-workers tasks, to this file (- for standard output), and exit")
+	fs.StringVar(&s.script, "slurm-script", "", "write the sbatch script of a Slurm job array whose --slurm-workers tasks each run this command (the other flags, --out made absolute) on the same store, to this file (- for standard output), and exit")
 	fs.BoolVar(&s.submit, "slurm-submit", false, "write that script to <out>/slurm/ and submit it with sbatch; print the job ID and where the tasks' logs go")
-	fs.BoolVar(&s.wait, "slurm-wait", false, "with --slurm-submit: wait until the array ends, then write the tables (exit status 1 when a task did not complete)")
-	fs.IntVar(&s.opts.Workers, "slurm-workers", 4, "number of array tasks, each one worker of the sweep (more than the runs planned only adds idle tasks)")
+	fs.BoolVar(&s.wait, "slurm-wait", false, "with --slurm-submit: wait until the array ends (exit status 1 when a task did not complete); dg then writes the tables")
+	fs.IntVar(&s.opts.Workers, "slurm-workers", 4, "number of array tasks, each one worker (more than the runs planned only adds idle tasks)")
 	fs.IntVar(&s.opts.MaxParallel, "slurm-max-running", 0, "at most this many tasks at once (0: no limit)")
 	fs.IntVar(&s.opts.CPUs, "slurm-cpus", 4, "CPUs per task (0: the cluster's default)")
 	fs.StringVar(&s.opts.Mem, "slurm-mem", "", "memory per task, e.g. 16G (default: the cluster's)")
@@ -41,9 +44,22 @@ func addSlurmFlags(fs *flag.FlagSet) *slurmFlags {
 	fs.IntVar(&s.opts.GPUs, "slurm-gpus", 0, "GPUs per task (--gres=gpu:N); when > 0 the tasks use GoMLX's XLA backend on CUDA")
 	fs.StringVar(&s.opts.Partition, "slurm-partition", "", "Slurm partition")
 	fs.StringVar(&s.opts.Account, "slurm-account", "", "Slurm account")
-	fs.StringVar(&s.opts.JobName, "slurm-job-name", "mvc-dg", "the job's name (squeue, log file names)")
+	fs.StringVar(&s.opts.JobName, "slurm-job-name", jobName, "the job's name (squeue, log file names)")
 	fs.StringVar(&s.mvcPath, "slurm-mvc", "", "the mvc program the tasks run, on a path the nodes see (default: this program)")
 	return s
+}
+
+// slurmTask is what each task of the array runs: an mvc command with the flags the user set.
+type slurmTask struct {
+	// command is the mvc command: dg or reproduce.
+	command string
+	// out is its --out folder, as given or defaulted.
+	out string
+	// paths are flags whose values the task gets as the absolute paths given here (name ->
+	// path; an empty path drops the flag).
+	paths map[string]string
+	// next says, for the script's comment, what to run once the array is done.
+	next string
 }
 
 // requested tells, after parsing, whether a Slurm action was asked for; a --slurm-* setting
@@ -65,9 +81,9 @@ func (s *slurmFlags) requested(fs *flag.FlagSet) (bool, error) {
 	return s.script != "" || s.submit, nil
 }
 
-// taskCommand returns the command line each array task runs: this program's "dg" with every
-// flag the user set except the --slurm-* ones, and --out (and --onnx) as absolute paths.
-func (s *slurmFlags) taskCommand(fs *flag.FlagSet, o dgOptions) (cmd []string, out string, err error) {
+// taskCommand returns the command line each array task runs: this program's t.command with
+// every flag the user set except the --slurm-* ones, --out and t.paths as absolute paths.
+func (s *slurmFlags) taskCommand(fs *flag.FlagSet, t slurmTask) (cmd []string, out string, err error) {
 	program := s.mvcPath
 	if program == "" {
 		exe, err := os.Executable()
@@ -86,20 +102,26 @@ func (s *slurmFlags) taskCommand(fs *flag.FlagSet, o dgOptions) (cmd []string, o
 	if info, err := os.Stat(program); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
 		return nil, "", badInput("--slurm-mvc %s: not an executable file", program)
 	}
-	out, err = filepath.Abs(o.out)
+	out, err = filepath.Abs(t.out)
 	if err != nil {
-		return nil, "", badInput("--out %s: %v", o.out, err)
+		return nil, "", badInput("--out %s: %v", t.out, err)
 	}
-	cmd = []string{program, "dg"}
+	cmd = []string{program, t.command}
 	fs.Visit(func(f *flag.Flag) {
-		if strings.HasPrefix(f.Name, slurmFlagPrefix) || f.Name == "out" || f.Name == "onnx" {
+		if _, isPath := t.paths[f.Name]; isPath || strings.HasPrefix(f.Name, slurmFlagPrefix) || f.Name == "out" {
 			return
 		}
 		cmd = append(cmd, "--"+f.Name+"="+f.Value.String())
 	})
 	cmd = append(cmd, "--out="+out)
-	if o.onnx != "" {
-		cmd = append(cmd, "--onnx="+o.onnx) // made absolute by runDG
+	names := slices.Sorted(maps.Keys(t.paths))
+	for _, name := range names {
+		if p := t.paths[name]; p != "" {
+			if p, err = filepath.Abs(p); err != nil {
+				return nil, "", badInput("--%s %s: %v", name, t.paths[name], err)
+			}
+			cmd = append(cmd, "--"+name+"="+p)
+		}
 	}
 	return cmd, out, nil
 }
@@ -115,18 +137,51 @@ func (s *slurmFlags) handle(ctx context.Context, fs *flag.FlagSet, o *dgOptions,
 	if o.tablesOnly {
 		return true, badInput("--tables-only trains nothing: it does not go with --slurm-script or --slurm-submit")
 	}
-	if done, err := s.runSlurm(ctx, fs, *o, stdout, stderr); done || err != nil {
+	t := slurmTask{command: "dg", out: o.out, paths: map[string]string{"onnx": o.onnx},
+		next: "the tables: the same mvc dg command with --tables-only instead of the --slurm-* flags."}
+	if done, err := s.runSlurm(ctx, fs, t, stdout, stderr); done || err != nil {
 		return true, err
 	}
 	o.tablesOnly = true
 	return false, nil
 }
 
-// runSlurm writes the job array's script (and submits it, and waits for it, as asked). It
-// returns done = false when the array ended with every task completed and --slurm-wait asked for
-// the tables: the caller then writes them from the store.
-func (s *slurmFlags) runSlurm(ctx context.Context, fs *flag.FlagSet, o dgOptions, stdout, stderr io.Writer) (done bool, err error) {
-	cmd, out, err := s.taskCommand(fs, o)
+// handleReproduce does what the --slurm-* flags of "mvc reproduce" ask for, if anything: done
+// tells it to return err without running anything here. Only the CIFAR-27 step divides its runs
+// between processes, so the array runs that step alone.
+func (s *slurmFlags) handleReproduce(ctx context.Context, fs *flag.FlagSet, o reproduce.Options, stdout, stderr io.Writer) (done bool, err error) {
+	asked, err := s.requested(fs)
+	if err != nil || !asked {
+		return err != nil, err
+	}
+	if len(o.Only) != 1 || o.Only[0] != cifar27Step {
+		return true, badInput("--slurm-*: only step %s divides its runs between processes: give --only %s", cifar27Step, cifar27Step)
+	}
+	if _, ok := reproduce.Profiles[o.Profile]; !ok {
+		return true, badInput("unknown --profile %q: want smoke, quick or paper", o.Profile)
+	}
+	if o.Out == "" {
+		o.Out = reproduce.DefaultOut(o.Profile)
+	}
+	if abs, err := filepath.Abs(o.Out); err == nil {
+		o.Out = abs
+	}
+	t := slurmTask{command: "reproduce", out: o.Out,
+		next: "then Table 1 from these runs: mvc dg --profile " + o.Profile + " --experiment table1 --out " + o.Out + " (with its own --slurm-* flags)."}
+	if _, err := s.runSlurm(ctx, fs, t, stdout, stderr); err != nil {
+		return true, err
+	}
+	return true, nil
+}
+
+// cifar27Step is the step of "mvc reproduce" that fine-tunes the models on CIFAR-27.
+const cifar27Step = "train_cifar27"
+
+// runSlurm writes the job array's script of t (and submits it, and waits for it, as asked). It
+// returns done = false when --slurm-wait saw the array end with every task completed: the
+// caller may then go on (dg writes the tables from the store).
+func (s *slurmFlags) runSlurm(ctx context.Context, fs *flag.FlagSet, t slurmTask, stdout, stderr io.Writer) (done bool, err error) {
+	cmd, out, err := s.taskCommand(fs, t)
 	if err != nil {
 		return true, err
 	}
@@ -146,8 +201,7 @@ func (s *slurmFlags) runSlurm(ctx context.Context, fs *flag.FlagSet, o dgOptions
 			opts.Env = append(opts.Env, name+"="+v)
 		}
 	}
-	opts.Comment = "Written by \"mvc dg\" on " + time.Now().UTC().Format(time.RFC3339) + ": submit with sbatch; the tables: " +
-		slurm.Quote(cmd[0]) + " dg --tables-only with the same flags."
+	opts.Comment = "Written by \"mvc " + t.command + "\" on " + time.Now().UTC().Format(time.RFC3339) + ". Submit with sbatch;\n" + t.next
 	text, err := slurm.Script(opts)
 	if err != nil {
 		return true, badInput("--slurm-*: %v", err)

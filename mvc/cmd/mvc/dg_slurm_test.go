@@ -16,6 +16,7 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc/claim"
 	"github.com/mice2machines/mice2machines/mvc/dg"
+	"github.com/mice2machines/mice2machines/mvc/runs"
 	"github.com/mice2machines/mice2machines/mvc/slurm"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
@@ -70,6 +71,19 @@ func TestDGSlurmScript(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 with one line", args, code, stderr)
 		}
 	}
+	// mvc reproduce: the CIFAR-27 step only.
+	code, stdout, stderr = runMVC("reproduce", "--profile", "smoke", "--only", "train_cifar27", "--out", "store", "--slurm-script", "-",
+		"--slurm-mvc", "/bin/true", "--slurm-workers", "2")
+	if code != 0 || !strings.Contains(stdout, "\nexec /bin/true reproduce --only=train_cifar27 --profile=smoke --out="+store+"\n") ||
+		!strings.Contains(stdout, "#SBATCH --array=0-1\n") || !strings.Contains(stdout, "#SBATCH --job-name=mvc-cifar27\n") {
+		t.Errorf("reproduce --slurm-script: exit %d, %s\n%s", code, stderr, stdout)
+	}
+	for _, args := range [][]string{{"--slurm-script", "x"}, {"--only", "train_cifar27,table1", "--slurm-script", "x"}, {"--only", "train_cifar27", "--slurm-workers", "2"}} {
+		args = append([]string{"reproduce", "--profile", "smoke", "--slurm-mvc", "/bin/true", "--out", store}, args...)
+		if code, _, stderr := runMVC(args...); code != exitUsage || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 with one line", args, code, stderr)
+		}
+	}
 	// Without sbatch, --slurm-submit fails (status 1) saying so; the script is kept.
 	t.Setenv("PATH", dir)
 	code, _, stderr = runMVC("dg", "--profile", "smoke", "--slurm-mvc", "/bin/true", "--out", store, "--slurm-submit")
@@ -114,6 +128,43 @@ func TestDGSlurm(t *testing.T) {
 	}
 	t.Run("array", func(t *testing.T) { testSlurmArray(t, bin, ref) })
 	t.Run("takeover", func(t *testing.T) { testSlurmTakeover(t, bin, ref) })
+	t.Run("cifar27", func(t *testing.T) { testSlurmCIFAR27(t, bin) })
+}
+
+// testSlurmCIFAR27 runs the smoke CIFAR-27 step (2 runs) as a job array of 2 tasks: each run is
+// trained once and finished, and no claim is left.
+func testSlurmCIFAR27(t *testing.T, bin string) {
+	if _, err := loadData("cifar27", "train", 10, 1); err != nil {
+		t.Skipf("CIFAR-27 not available: %v", err)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "store")
+	stdout, stderr, err := mvcCommand(t, bin, dir, 5*time.Minute, "reproduce", "--profile", "smoke", "--only", "train_cifar27", "--out", out,
+		"--slurm-submit", "--slurm-wait", "--slurm-workers", "2", "--slurm-cpus", "1", "--slurm-mem", "1G")
+	if err != nil {
+		t.Fatalf("mvc reproduce --slurm-submit --slurm-wait: %v\n%s\n%s", err, stdout, stderr)
+	}
+	id := submittedJob(t, stdout)
+	paths, _ := filepath.Glob(filepath.Join(out, "slurm", "logs", "mvc-cifar27-"+id+"_*.out"))
+	var logs strings.Builder
+	for _, p := range paths {
+		b, _ := os.ReadFile(p)
+		logs.Write(b)
+	}
+	if len(paths) != 2 {
+		t.Errorf("%d task logs, want 2", len(paths))
+	}
+	for _, name := range []string{"cifar27-digitnet-smoke", "cifar27-digitnet-neurn3-smoke"} {
+		if n := strings.Count(logs.String(), name+": 1 epochs"); n != 1 {
+			t.Errorf("%s trained %d times by the tasks, want once:\n%s", name, n, logs.String())
+		}
+		if _, ok := runs.Finished(filepath.Join(out, runs.CIFAR27RunsDir, name)); !ok {
+			t.Errorf("%s not finished", name)
+		}
+	}
+	if claims, _ := filepath.Glob(filepath.Join(out, runs.CIFAR27RunsDir, "*.claim")); len(claims) != 0 {
+		t.Errorf("claims left: %v", claims)
+	}
 }
 
 // mvcCommand runs the built mvc with args in dir, with a time limit.

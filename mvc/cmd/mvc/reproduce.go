@@ -25,10 +25,13 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 			"  smoke  "+reproduce.Profiles["smoke"]+"\n"+
 			"  quick  "+reproduce.Profiles["quick"]+"\n"+
 			"  paper  "+reproduce.Profiles["paper"]+"\n\n"+
-			"Steps, in the order they run:\n"+steps.String(), stderr)
+			"Steps, in the order they run:\n"+steps.String()+"\n"+
+			"On a Slurm cluster, --only "+cifar27Step+" with --slurm-script or --slurm-submit writes or submits a\n"+
+			"job array whose tasks share that step's runs (the README's \"On a cluster\").", stderr)
 	profile := fs.String("profile", "quick", "smoke, quick or paper")
 	out := fs.String("out", "", "output directory (default: figures; "+reproduce.SmokeOut+" for the smoke profile, so that a look does not overwrite the committed figures)")
 	only := fs.String("only", "", "comma-separated steps to run (default: all)")
+	slurmFlags := addSlurmFlags(fs, "mvc-cifar27")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -37,6 +40,9 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 		for name := range strings.SplitSeq(*only, ",") {
 			o.Only = append(o.Only, strings.TrimSpace(name))
 		}
+	}
+	if done, err := slurmFlags.handleReproduce(context.Background(), fs, o, stdout, stderr); done || err != nil {
+		return err
 	}
 	return reproduce.Run(context.Background(), o)
 }
