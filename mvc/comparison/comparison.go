@@ -99,6 +99,8 @@ type Options struct {
 	Seed uint64
 	// Log receives progress lines (nil: discarded).
 	Log io.Writer
+	// CacheDir is where [Cached] keeps results ("": [CacheDir]); [Run] ignores it.
+	CacheDir string
 }
 
 // CellRef locates a selected cell in its file, for the overlays.
@@ -121,6 +123,8 @@ type Result struct {
 	// Models are the models' selected kernels with their sources.
 	Models []*Kernels
 	Table  *similarity.Table
+	// Computed is when [Cached] computed the result (UTC; zero for [Run]'s own results).
+	Computed time.Time
 }
 
 // AnyUntrained tells whether some model's kernels are its initial weights.

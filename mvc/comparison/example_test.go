@@ -46,3 +46,31 @@ func Example() {
 	// 22 rows, 22 NeuRN vs base comparisons
 	// 19 files written, 0 figures skipped
 }
+
+// ExampleCached computes a comparison once and reuses it: the second call reads the result
+// that the first kept in the cache folder, as the notebooks and "mvc reproduce" do.
+func ExampleCached() {
+	dir, _ := os.MkdirTemp("", "comparison-cached")
+	defer os.RemoveAll(dir)
+	o := allen.DefaultSimOptions()
+	o.Areas, o.CreLines = []string{"VISal", "VISpm"}, []string{"Cux2", "Sst"}
+	o.Cells, o.Images, o.Trials, o.BlankSweeps = 6, 12, 5, 5
+	o.Height, o.Width, o.Stimulus = 23, 30, allen.StimulusPink
+	survey, err := allen.SimulateSurvey(dir, o, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, _ := comparison.LookupProfile("smoke")
+	opts := comparison.Options{Profile: p, Backend: mvc.MustBackend(), Seed: 42, CacheDir: dir + "/cache"}
+	first, err := comparison.Cached(comparison.SurveyFiles(survey), comparison.SurveyDescription(survey), opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	again, err := comparison.Cached(comparison.SurveyFiles(survey), comparison.SurveyDescription(survey), opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("same result:", again.Computed.Equal(first.Computed), len(again.Table.Rows) == len(first.Table.Rows))
+	// Output:
+	// same result: true true
+}

@@ -34,8 +34,9 @@ var compareCache struct {
 	res *comparison.Result
 }
 
-// compareResult runs the comparison of the reproduce profile on the cached simulated survey
-// (the Allen steps' survey), with the CIFAR-27 checkpoints of step train_cifar27 where they exist.
+// compareResult returns the comparison of the reproduce profile on the cached simulated survey
+// (the Allen steps' survey), with the CIFAR-27 checkpoints of step train_cifar27 where they exist:
+// computed once per process, and kept on disk by comparison.Cached, which the notebooks share.
 func compareResult(c *Context) (*comparison.Result, error) {
 	compareCache.Lock()
 	defer compareCache.Unlock()
@@ -51,7 +52,7 @@ func compareResult(c *Context) (*comparison.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := comparison.Run(comparison.SurveyFiles(s), comparison.SurveyDescription(s), comparison.Options{Profile: p,
+	res, err := comparison.Cached(comparison.SurveyFiles(s), comparison.SurveyDescription(s), comparison.Options{Profile: p,
 		RunsDir: filepath.Join(c.Out, runs.CIFAR27RunsDir), RunProfile: c.Profile, Backend: c.Backend, Seed: 42, Log: c.Stdout})
 	if err != nil {
 		return nil, err
