@@ -19,10 +19,14 @@ import (
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 	"github.com/pkg/errors"
 
 	"github.com/mice2machines/mice2machines/mvc"
+	"github.com/mice2machines/mice2machines/mvc/allen"
+	"github.com/mice2machines/mice2machines/mvc/comparison"
 	"github.com/mice2machines/mice2machines/mvc/plots"
+	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
 
 // InNotebook tells whether the program runs as a GoNB cell (GoNB sets the pipe it reads display
@@ -49,10 +53,8 @@ func ShowFigure(fig *plots.Figure, name string) error {
 		if err != nil {
 			return errors.Wrapf(err, "kernel: rendering %s", name)
 		}
-		gonbui.DisplayPNG(png)
-		if fig.Caption != "" {
-			gonbui.DisplayMarkdown("*" + escapeMarkdown(fig.Caption) + "*")
-		}
+		display(map[protocol.MIMEType]any{protocol.MIMEImagePNG: png, protocol.MIMETextPlain: figureText(fig, name)})
+		showCaption(fig.Caption)
 		return flush()
 	}
 	if Output.Dir != "" {
@@ -81,17 +83,20 @@ func ShowSVG(fig *plots.Figure, name string) error {
 	if err != nil {
 		return errors.Wrapf(err, "kernel: rendering %s", name)
 	}
-	gonbui.DisplaySVG(string(svg))
-	if fig.Caption != "" {
-		gonbui.DisplayMarkdown("*" + escapeMarkdown(fig.Caption) + "*")
-	}
+	// SVG travels as HTML, as GoNB sends it: front ends and nbconvert handle that better than
+	// image/svg+xml outputs.
+	display(map[protocol.MIMEType]any{protocol.MIMETextHTML: "<div>" + string(svg) + "</div>", protocol.MIMETextPlain: figureText(fig, name)})
+	showCaption(fig.Caption)
 	return flush()
 }
 
-// Markdown shows markdown text: rendered in a notebook, printed otherwise.
+// Markdown shows markdown text: rendered in a notebook (with the text itself as the plain-text
+// alternative that front ends show when they do not render markdown), printed otherwise.
+// Text that comes from data (paths, names, provenance) should go through [EscapeMarkdown], so
+// that a "$" is not typeset as math and a "*" does not start emphasis.
 func Markdown(md string) {
 	if InNotebook() {
-		gonbui.DisplayMarkdown(md)
+		display(map[protocol.MIMEType]any{protocol.MIMETextMarkdown: md, protocol.MIMETextPlain: md})
 		_ = flush()
 		return
 	}
@@ -105,13 +110,14 @@ type Table struct {
 	Rows    [][]string
 }
 
-// Markdown renders the table as GitHub-flavoured markdown (pipes in cells escaped).
+// Markdown renders the table as GitHub-flavoured markdown (caption and cells escaped with
+// [EscapeMarkdown], pipes included).
 func (t Table) Markdown() string {
 	var b strings.Builder
 	if t.Caption != "" {
-		b.WriteString(t.Caption + "\n\n")
+		b.WriteString(EscapeMarkdown(t.Caption) + "\n\n")
 	}
-	cell := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "|", `\|`), "\n", " ") }
+	cell := func(s string) string { return strings.ReplaceAll(EscapeMarkdown(s), "\n", " ") }
 	row := func(cells []string) {
 		b.WriteString("|")
 		for _, c := range cells {
@@ -127,10 +133,11 @@ func (t Table) Markdown() string {
 	return b.String()
 }
 
-// HTML renders the table as an HTML table (cells escaped).
+// HTML renders the table as an HTML table (cells escaped), inside a block that MathJax skips, so
+// that a "$" in a cell is not typeset as math.
 func (t Table) HTML() string {
 	var b strings.Builder
-	b.WriteString("<table>\n")
+	b.WriteString(`<div class="` + NoMathClass + `"><table>` + "\n")
 	if t.Caption != "" {
 		b.WriteString("<caption>" + html.EscapeString(t.Caption) + "</caption>\n")
 	}
@@ -146,14 +153,15 @@ func (t Table) HTML() string {
 		}
 		b.WriteString("</tr>\n")
 	}
-	b.WriteString("</tbody>\n</table>\n")
+	b.WriteString("</tbody>\n</table></div>\n")
 	return b.String()
 }
 
-// ShowTable displays a table: as HTML in a notebook, as markdown otherwise.
+// ShowTable displays a table: as HTML in a notebook (its markdown as the plain-text
+// alternative), as markdown otherwise.
 func ShowTable(t Table) {
 	if InNotebook() {
-		gonbui.DisplayHTML(t.HTML())
+		display(map[protocol.MIMEType]any{protocol.MIMETextHTML: t.HTML(), protocol.MIMETextPlain: t.Markdown()})
 		_ = flush()
 		return
 	}
@@ -220,9 +228,13 @@ func (p *Progress) draw(force bool) {
 	p.lastDraw = time.Now()
 	if InNotebook() {
 		pct := 100 * float64(p.done) / float64(p.total)
-		gonbui.UpdateHTML(p.id, fmt.Sprintf(
-			`<div style="font-family:monospace"><progress value="%.1f" max="100" style="width:40%%"></progress> %s</div>`,
-			pct, html.EscapeString(p.String())))
+		text := p.String()
+		gonbui.SendData(&protocol.DisplayData{DisplayID: p.id, Data: map[protocol.MIMEType]any{
+			protocol.MIMETextHTML: fmt.Sprintf(
+				`<div class="%s" style="font-family:monospace"><progress value="%.1f" max="100" style="width:40%%"></progress> %s</div>`,
+				NoMathClass, pct, html.EscapeString(text)),
+			protocol.MIMETextPlain: text,
+		}})
 		return
 	}
 	fmt.Fprintf(p.w, "\r%s", p.String())
@@ -235,11 +247,119 @@ func flush() error {
 	return gonbui.Error()
 }
 
-// escapeMarkdown keeps a caption from being read as markdown syntax.
-func escapeMarkdown(s string) string {
-	r := strings.NewReplacer("*", `\*`, "_", `\_`, "#", `\#`, "`", "\\`", "<", "&lt;")
-	return r.Replace(s)
+// markdownEscaper escapes what markdown or MathJax would read as syntax; "$" above all, which
+// Jupyter front ends typeset as math.
+var markdownEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "#", `\#`, "`", "\\`", "<", "&lt;",
+	"$", `\$`, "|", `\|`, "[", `\[`, "]", `\]`)
+
+// EscapeMarkdown returns s escaped for a markdown output, so that text that comes from data
+// (paths such as "$MVC_DATA/usps", model names, provenance) reads as written: "$" is not
+// typeset as math, "*" and "_" start no emphasis, "|" ends no table cell.
+func EscapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
+
+// NoMathClass is the class of the HTML blocks the kernel shows: MathJax (versions 2 and 3, as
+// Jupyter front ends and nbconvert's HTML configure it) does not typeset math inside them, so a
+// "$" in data reads as a dollar sign.
+const NoMathClass = "tex2jax_ignore"
+
+// ShortCaptionLen is the length in bytes beyond which [ShortCaption] cuts a caption's first
+// sentence.
+const ShortCaptionLen = 200
+
+// ShortCaption returns the caption's first sentence, cut at a clause or word boundary before
+// [ShortCaptionLen] bytes (with " …" appended) when it is longer: what a notebook prints under a
+// figure, the full caption being one click away.
+func ShortCaption(caption string) string {
+	s := strings.TrimSpace(caption)
+	depth := 0
+sentence:
+	for i, r := range s {
+		switch r {
+		case '(', '[':
+			depth++
+		case ')', ']':
+			depth = max(depth-1, 0)
+		case '.':
+			if depth == 0 && (i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\n') {
+				s = s[:i+1]
+				break sentence
+			}
+		}
+	}
+	if len(s) <= ShortCaptionLen {
+		return s
+	}
+	cut := s[:ShortCaptionLen]
+	for _, sep := range []string{"; ", ", ", " "} {
+		if i := strings.LastIndex(cut, sep); i > ShortCaptionLen/2 {
+			return cut[:i] + " …"
+		}
+	}
+	return strings.ToValidUTF8(cut, "") + " …"
 }
+
+// CaptionHTML renders a caption as a notebook shows it: its [ShortCaption] in italics, then,
+// when the caption says more, the full caption (provenance included) in a collapsed details
+// block; all escaped, inside a block MathJax skips.
+func CaptionHTML(caption string) string {
+	short := ShortCaption(caption)
+	var b strings.Builder
+	b.WriteString(`<div class="` + NoMathClass + `"><p><em>` + html.EscapeString(short) + "</em></p>")
+	if short != strings.TrimSpace(caption) {
+		b.WriteString("<details><summary>Full caption and provenance</summary><p>" + html.EscapeString(caption) + "</p></details>")
+	}
+	b.WriteString("</div>")
+	return b.String()
+}
+
+// showCaption shows a figure's caption once: short, with the full text one click away; the full
+// caption is the plain-text alternative.
+func showCaption(caption string) {
+	if caption == "" {
+		return
+	}
+	display(map[protocol.MIMEType]any{protocol.MIMETextHTML: CaptionHTML(caption), protocol.MIMETextPlain: caption})
+}
+
+// figureText is a figure's plain-text alternative: its name and short caption.
+func figureText(fig *plots.Figure, name string) string {
+	if fig.Caption == "" {
+		return "[figure " + name + "]"
+	}
+	return "[figure " + name + ": " + ShortCaption(fig.Caption) + "]"
+}
+
+// display sends one output with several representations to the notebook; every output the
+// kernel shows carries a text/plain one, which front ends fall back to when they do not render
+// (or do not trust) the richer ones.
+func display(data map[protocol.MIMEType]any) {
+	gonbui.SendData(&protocol.DisplayData{Data: data})
+}
+
+// Check ends the cell when err is not nil: it prints "error: " and the error on stderr and exits
+// the cell's program with status 1, so that a notebook handles an error in one line
+// (kernel.Check(err)) and its headless run fails. Outside a notebook it does the same to the
+// process, like log.Fatal.
+func Check(err error) {
+	if err == nil {
+		return
+	}
+	if InNotebook() {
+		_ = flush()
+	}
+	fmt.Fprintf(os.Stderr, "error: %v\n", err)
+	exit(1)
+}
+
+// Must returns v when err is nil, and otherwise ends the cell as [Check] does:
+// images := kernel.Must(data.LoadMNISTImages(data.MNISTTest)).
+func Must[T any](v T, err error) T {
+	Check(err)
+	return v
+}
+
+// exit ends the program; tests replace it.
+var exit = os.Exit
 
 // RelPath returns path as a notebook's saved output should show it: relative to the repository
 // root when that is shorter to follow (a data folder beside the clone: ../data), else with
@@ -271,4 +391,105 @@ func RepoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// Comparison returns the comparison of the named profile ("smoke", "quick" or "paper") that
+// notebooks show: the simulated cortex (allen.CachedSurvey with allen.DefaultSimOptions), the
+// CIFAR-27 runs of the repository's figures/runs (the smoke profile reads the quick runs), the
+// chosen backend and seed 42, computed once and cached on disk ([comparison.Cached]); "mvc
+// reproduce" shares the cache when its inputs are the same. Progress lines go to stdout.
+func Comparison(profile string) (*comparison.Result, error) {
+	p, err := comparison.LookupProfile(profile)
+	if err != nil {
+		return nil, err
+	}
+	survey, err := allen.CachedSurvey(allen.DefaultSimOptions(), nil)
+	if err != nil {
+		return nil, errors.WithMessage(err, "kernel: simulated survey")
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	runProfile := profile
+	if profile == "smoke" {
+		runProfile = "quick" // the smoke comparison still reads the quick CIFAR-27 runs when present
+	}
+	backend, err := mvc.Backend()
+	if err != nil {
+		return nil, errors.WithMessage(err, "kernel: backend")
+	}
+	return comparison.Cached(comparison.SurveyFiles(survey), comparison.SurveyDescription(survey), comparison.Options{
+		Profile: p, RunsDir: filepath.Join(root, "figures", "runs"), RunProfile: runProfile,
+		Backend: backend, Seed: 42, Log: os.Stdout,
+	})
+}
+
+// ShowComparisonFigure shows one of a comparison's figures ([comparison.FigureNames]) with its
+// caption, or, when the result cannot draw it, the note that says why.
+func ShowComparisonFigure(res *comparison.Result, name string) error {
+	if res == nil {
+		return errors.New("kernel: nil comparison result")
+	}
+	fig, note, err := res.Figure(name)
+	if err != nil {
+		return err
+	}
+	if fig == nil {
+		Markdown("*" + EscapeMarkdown(note) + "*")
+		return nil
+	}
+	return ShowFigure(fig, name)
+}
+
+// ComparisonSummary is a comparison's headline table: for every architecture compared with and
+// without NeuRN, over all selected cells, the mean RMSE of each variant with its bootstrap
+// interval, the NeuRN - base difference with its interval and Holm-adjusted permutation p, and
+// linear CKA of each variant.
+func ComparisonSummary(res *comparison.Result) Table {
+	tab := Table{Caption: "Mean RMSE over all selected cells (95% bootstrap intervals); NeuRN - base difference with paired permutation test",
+		Header: []string{"model", "RMSE base", "RMSE NeuRN", "NeuRN - base", "p (Holm)", "CKA base", "CKA NeuRN"}}
+	if res == nil || res.Table == nil {
+		return tab
+	}
+	num := func(p *float64) string {
+		if p == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.3f", *p)
+	}
+	all := similarity.Group{Level: similarity.LevelAll, Area: similarity.All, Cre: similarity.All, Class: similarity.All}
+	for _, m := range res.Models {
+		if m.NeuRN {
+			continue
+		}
+		base, ok1 := res.Table.Row(m.Name, false, all)
+		with, ok2 := res.Table.Row(m.Name, true, all)
+		cmp, ok3 := res.Table.Comparison(m.Name, all)
+		if !ok1 || !ok2 || !ok3 {
+			continue
+		}
+		tab.Rows = append(tab.Rows, []string{m.Name,
+			fmt.Sprintf("%.4f [%.4f, %.4f]", base.MeanRMSE, base.CILow, base.CIHigh),
+			fmt.Sprintf("%.4f [%.4f, %.4f]", with.MeanRMSE, with.CILow, with.CIHigh),
+			fmt.Sprintf("%+.4f [%+.4f, %+.4f]", cmp.MeanDiff, cmp.CILow, cmp.CIHigh),
+			fmt.Sprintf("%.3g", cmp.PHolm), num(base.CKA), num(with.CKA)})
+	}
+	return tab
+}
+
+// Details shows text collapsed under a summary line (an HTML details block in a notebook, with
+// the text as the plain-text alternative); outside a notebook it prints the summary and the
+// text. It keeps long provenance records one click away.
+func Details(summary, text string) {
+	if InNotebook() {
+		display(map[protocol.MIMEType]any{
+			protocol.MIMETextHTML: `<div class="` + NoMathClass + `"><details><summary>` + html.EscapeString(summary) +
+				`</summary><pre style="white-space:pre-wrap">` + html.EscapeString(text) + `</pre></details></div>`,
+			protocol.MIMETextPlain: summary + "\n" + text,
+		})
+		_ = flush()
+		return
+	}
+	fmt.Fprintf(Output.Writer, "%s\n%s\n", summary, text)
 }

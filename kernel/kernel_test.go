@@ -98,3 +98,55 @@ func TestRelPath(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapeMarkdown(t *testing.T) {
+	got := kernel.EscapeMarkdown(`$MVC_DATA/usps_*x*_[a]|b \ ` + "`c`")
+	want := `\$MVC\_DATA/usps\_\*x\*\_\[a\]\|b \\ ` + "\\`c\\`"
+	if got != want {
+		t.Errorf("EscapeMarkdown = %q, want %q", got, want)
+	}
+	md := kernel.Table{Caption: "from $MVC_DATA", Header: []string{"a"}, Rows: [][]string{{"$GOMODCACHE/x"}}}.Markdown()
+	if strings.Contains(strings.ReplaceAll(md, `\$`, ""), "$") {
+		t.Errorf("table markdown has an unescaped $:\n%s", md)
+	}
+	if h := (kernel.Table{Header: []string{"a"}}).HTML(); !strings.Contains(h, kernel.NoMathClass) {
+		t.Errorf("table HTML is not in a block MathJax skips:\n%s", h)
+	}
+}
+
+func TestShortCaption(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Figure 1: a grid (Eq. 1, Smith et al. 2011). Data: $MVC_DATA/x.", "Figure 1: a grid (Eq. 1, Smith et al. 2011)."},
+		{"No full stop", "No full stop"},
+		{strings.Repeat("word ", 30) + "end; " + strings.Repeat("more ", 30) + ".", strings.Repeat("word ", 30) + "end …"},
+	} {
+		if got := kernel.ShortCaption(c.in); got != c.want {
+			t.Errorf("ShortCaption(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if n := len(kernel.ShortCaption(c.in)); n > kernel.ShortCaptionLen+len(" …") {
+			t.Errorf("ShortCaption(%q) is %d bytes long", c.in, n)
+		}
+	}
+	h := kernel.CaptionHTML("Figure 1: a <grid>. Data: $MVC_DATA/x.")
+	for _, want := range []string{"<em>Figure 1: a &lt;grid&gt;.</em>", "<details>", "$MVC_DATA/x", kernel.NoMathClass} {
+		if !strings.Contains(h, want) {
+			t.Errorf("CaptionHTML lacks %q:\n%s", want, h)
+		}
+	}
+	if h := kernel.CaptionHTML("Short."); strings.Contains(h, "<details>") {
+		t.Errorf("a one-sentence caption gets a details block:\n%s", h)
+	}
+}
+
+func TestCheckAndMust(t *testing.T) {
+	code := -1
+	defer kernel.SetExit(func(c int) { code = c })()
+	kernel.Check(nil)
+	if got := kernel.Must(7, nil); got != 7 || code != -1 {
+		t.Errorf("Must(7, nil) = %d, exit code %d", got, code)
+	}
+	kernel.Must(0, os.ErrNotExist)
+	if code != 1 {
+		t.Errorf("Must with an error exited with %d, want 1", code)
+	}
+}
