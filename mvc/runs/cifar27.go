@@ -237,6 +237,9 @@ func fineTuneOne(ctx context.Context, backend compute.Backend, dir string, run C
 		Model: fn, ModelSpec: run.Spec, Height: 32, Width: 32, Channels: 3, Classes: run.Spec.Classes,
 		BatchSize: p.BatchSize, MaxEpochs: p.Epochs, StepsPerEpoch: p.StepsPerEpoch, Seed: run.Spec.Seed,
 		Dir: dir, Resume: statErr == nil, Watchdog: &train.Watchdog{},
+		// Under its claim a run's directory can still be locked by an earlier owner that is
+		// alive but paused (its claim taken over): wait for it to stop rather than fail.
+		WaitLock: true,
 	}
 	start := time.Now()
 	res, err := train.Run(ctx, backend, cfg, trainSet, nil)
