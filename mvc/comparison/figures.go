@@ -108,6 +108,13 @@ func (r *Result) pair() (base, neurn *Kernels) {
 	return nil, nil
 }
 
+// NearestKernel returns the kernel of ks nearest the cell's map by Eq. 1 (lowest RMSE), with that
+// RMSE: the kernel that Figures 3, S4 and S5 set beside a cell.
+func NearestKernel(cell similarity.Map, ks []similarity.Map) (similarity.Map, float64, error) {
+	k, r, err := bestKernel(cell, ks)
+	return k, r, errors.WithMessage(err, "comparison: nearest kernel")
+}
+
 // bestKernel returns the kernel of ks nearest the cell's map by Eq. 1 (lowest RMSE).
 func bestKernel(cell similarity.Map, ks []similarity.Map) (similarity.Map, float64, error) {
 	best, bestR := -1, math.Inf(1)
