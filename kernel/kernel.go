@@ -199,6 +199,30 @@ func (p *Progress) Add(n int) {
 	p.draw(p.done == p.total)
 }
 
+// Set sets the progress to done steps (out of the total).
+func (p *Progress) Set(done int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done = min(max(done, 0), p.total)
+	p.draw(p.done == p.total)
+}
+
+// ProgressFunc returns a progress callback in the form the library's long steps take (such as
+// allen.CachedSurvey's: done of total, and what is being done): it draws a [Progress] labelled
+// label, created at the first call, since only then is the total known.
+func ProgressFunc(label string) func(done, total int, what string) {
+	var mu sync.Mutex
+	var p *Progress
+	return func(done, total int, _ string) {
+		mu.Lock()
+		if p == nil {
+			p = NewProgress(label, total)
+		}
+		mu.Unlock()
+		p.Set(done)
+	}
+}
+
 // Done marks the work as finished.
 func (p *Progress) Done() {
 	p.mu.Lock()

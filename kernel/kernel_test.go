@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -148,5 +149,35 @@ func TestCheckAndMust(t *testing.T) {
 	kernel.Must(0, os.ErrNotExist)
 	if code != 1 {
 		t.Errorf("Must with an error exited with %d, want 1", code)
+	}
+}
+
+func TestProgressFunc(t *testing.T) {
+	f := kernel.ProgressFunc("files")
+	f(1, 4, "a")
+	f(4, 4, "d")
+	f(9, 4, "beyond the total is clamped")
+}
+
+func TestSliderFigureOutsideNotebook(t *testing.T) {
+	if kernel.InNotebook() {
+		t.Skip("running inside GoNB")
+	}
+	var out bytes.Buffer
+	kernel.Output.Writer = &out
+	defer func() { kernel.Output.Writer = os.Stdout }()
+	drawn := []int{}
+	draw := func(k int) (*plots.Figure, error) {
+		drawn = append(drawn, k)
+		return &plots.Figure{Content: &plots.ImageGrid{}, Width: 1, Height: 1, Caption: "k is " + strconv.Itoa(k)}, nil
+	}
+	if err := kernel.SliderFigure("k", 1, 9, 5, "slider", draw); err != nil {
+		t.Fatal(err)
+	}
+	if len(drawn) != 1 || drawn[0] != 5 || !strings.Contains(out.String(), "k is 5") {
+		t.Errorf("drawn %v, output %q; want one drawing at 5", drawn, out.String())
+	}
+	if err := kernel.SliderFigure("k", 1, 9, 10, "slider", draw); err == nil {
+		t.Error("a value outside the range: want an error")
 	}
 }
