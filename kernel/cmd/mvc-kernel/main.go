@@ -3,20 +3,23 @@
 //
 // Usage (from the repository root):
 //
-//	go run ./kernel/cmd/mvc-kernel install [--raw-errors]
-//	go run ./kernel/cmd/mvc-kernel run [--save] [--timeout 600] notebooks/*.ipynb
+//	go run ./kernel/cmd/mvc-kernel install [--raw-errors] [--gopls=false]
+//	go run ./kernel/cmd/mvc-kernel run [--save] [--keep DIR] [--timeout 600] notebooks/*.ipynb
 //	go run ./kernel/cmd/mvc-kernel check notebooks/*.ipynb
 //
-// install builds the tools pinned in go.mod (GoNB, goimports) into $GOBIN (or $GOPATH/bin),
-// installs GoNB's kernelspec into $JUPYTER_DATA_DIR (or ~/.local/share/jupyter) and records
-// $GOBIN on the kernel's PATH, since GoNB runs goimports on every cell, and the project's build
+// install builds the tools pinned in go.mod (GoNB, goimports) into $GOBIN (or $GOPATH/bin), and
+// gopls at [GoplsVersion] (autocompletion in the cells; --gopls=false skips it),
+// installs GoNB's kernelspec into $JUPYTER_DATA_DIR (or ~/.local/share/jupyter) and gives the
+// kernel a short PATH: $GOBIN (GoNB runs goimports on every cell; gopls is looked for there),
+// the go command's folder and the system's standard folders, and the project's build
 // environment (mvc.BuildEnv: the Go toolchain, GOEXPERIMENT=simd), so that cells compile as the
 // README's set-up builds.
 //
 // run executes each notebook top to bottom with Jupyter's nbconvert (Debian's jupyter-nbconvert,
 // /usr/bin/jupyter), then checks the executed notebook; --save writes the executed notebook back
-// so its outputs are committed. check only checks notebooks as saved. A notebook fails when a
-// cell has an error output, prints "panic:", "exit status N" (N > 0; nbconvert does not fail on
+// so its outputs are committed; --keep DIR also keeps a copy of each executed notebook in DIR
+// (CI renders them to HTML and checks their outputs with .ci/check-notebooks.py). check only
+// checks notebooks as saved. A notebook fails when a cell has an error output, prints "panic:", "exit status N" (N > 0; nbconvert does not fail on
 // a failed "!" shell line) or a line starting "error:" (how the notebooks report a failed step),
 // or lacks an expected output: cells tagged "expect-image" must show a
 // PNG or SVG, cells tagged "expect-output" must show something.
@@ -30,6 +33,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +41,10 @@ import (
 
 	"github.com/mice2machines/mice2machines/mvc"
 )
+
+// GoplsVersion is the gopls that install adds (and the README and Docker images name): the
+// newest release that builds without touching go.mod's x/tools and staticcheck.
+const GoplsVersion = "v0.23.0"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -66,8 +74,8 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `Usage:
-  mvc-kernel install [--raw-errors]          install GoNB (pinned in go.mod), goimports and the kernelspec
-  mvc-kernel run [--save] [--timeout S] NB...  execute notebooks headlessly and check them
+  mvc-kernel install [--raw-errors] [--gopls=false]  install GoNB (pinned in go.mod), goimports, gopls and the kernelspec
+  mvc-kernel run [--save] [--keep DIR] [--timeout S] NB...  execute notebooks headlessly and check them
   mvc-kernel check NB...                     check saved notebooks for errors and missing outputs`)
 }
 
@@ -99,6 +107,7 @@ func jupyterDataDir() string {
 func runInstall(args []string) error {
 	fs := flag.NewFlagSet("install", flag.ContinueOnError)
 	rawErrors := fs.Bool("raw-errors", false, "cells report errors as plain text (for headless runs and CI)")
+	gopls := fs.Bool("gopls", true, "also install gopls "+GoplsVersion+" (autocompletion and docs in the cells; needs the module proxy)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -112,6 +121,16 @@ func runInstall(args []string) error {
 	if err := cmd.Run(); err != nil {
 		return errors.Wrap(err, "go install tool")
 	}
+	if *gopls {
+		// gopls has its own module graph (it is not a tool of go.mod): one pinned version, the
+		// one the README and the Docker images install. Optional, so a failure only warns.
+		fmt.Printf("installing gopls %s (optional: autocompletion in the cells)\n", GoplsVersion)
+		cmd := exec.Command("go", "install", "golang.org/x/tools/gopls@"+GoplsVersion)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "warning: gopls not installed (%v); cells run without autocompletion\n", err)
+		}
+	}
 	gonbArgs := []string{"--install", "--force_deps", "--logtostderr=false"}
 	if *rawErrors {
 		gonbArgs = append(gonbArgs, "--raw_error")
@@ -121,7 +140,7 @@ func runInstall(args []string) error {
 	if err := cmd.Run(); err != nil {
 		return errors.Wrap(err, "gonb --install")
 	}
-	// GoNB runs goimports on every cell: put $GOBIN on the kernel's PATH.
+	// GoNB runs goimports on every cell: $GOBIN first on the kernel's PATH, which is otherwise short.
 	specPath := filepath.Join(jupyterDataDir(), "kernels", "gonb", "kernel.json")
 	raw, err := os.ReadFile(specPath)
 	if err != nil {
@@ -135,7 +154,7 @@ func runInstall(args []string) error {
 	if env == nil {
 		env = map[string]any{}
 	}
-	env["PATH"] = bin + string(os.PathListSeparator) + os.Getenv("PATH")
+	env["PATH"] = kernelPath(bin)
 	// Cells build with the project's build environment (Go toolchain, SIMD matrix products).
 	for _, kv := range mvc.BuildEnv {
 		k, v, _ := strings.Cut(kv, "=")
@@ -148,6 +167,35 @@ func runInstall(args []string) error {
 	}
 	fmt.Printf("kernel \"gonb\" installed: %s\n", specPath)
 	return nil
+}
+
+// kernelPath is the PATH the kernelspec gives GoNB: $GOBIN (GoNB, goimports, gopls), the folder
+// of the go command this install used, and the system's standard folders; not the installing
+// shell's whole PATH, which would bake one machine's and one session's folders into the kernel.
+func kernelPath(bin string) string {
+	dirs := []string{bin}
+	// The first go on PATH, skipping the toolchain that "go run" puts first (a folder in the
+	// module cache that GOTOOLCHAIN selects anyway).
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		if d == "" || strings.Contains(filepath.ToSlash(d), "golang.org/toolchain@") {
+			continue
+		}
+		if st, err := os.Stat(filepath.Join(d, "go")); err == nil && !st.IsDir() {
+			if abs, err := filepath.Abs(d); err == nil {
+				d = abs
+			}
+			dirs = append(dirs, d)
+			break
+		}
+	}
+	dirs = append(dirs, "/usr/local/bin", "/usr/bin", "/bin")
+	var out []string
+	for _, d := range dirs {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return strings.Join(out, string(os.PathListSeparator))
 }
 
 // jupyter finds Debian's jupyter (a pyenv python may come first on PATH without nbconvert).
@@ -167,11 +215,17 @@ func runNotebooks(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	save := fs.Bool("save", false, "write the executed notebooks back in place (outputs committed)")
 	timeout := fs.Int("timeout", 600, "seconds a cell may run")
+	keep := fs.String("keep", "", "also keep the executed notebooks in this folder (for further checks)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return errors.New("no notebooks given")
+	}
+	if *keep != "" {
+		if err := os.MkdirAll(*keep, 0o755); err != nil {
+			return errors.Wrap(err, "creating the --keep folder")
+		}
 	}
 	jup, err := jupyter()
 	if err != nil {
@@ -215,6 +269,11 @@ func runNotebooks(args []string) error {
 			problems = append(problems, p...)
 			if *save && len(problems) == 0 {
 				if err := copyFile(out, abs); err != nil {
+					return err
+				}
+			}
+			if *keep != "" {
+				if err := copyFile(out, filepath.Join(*keep, filepath.Base(nb))); err != nil {
 					return err
 				}
 			}

@@ -51,3 +51,15 @@ func TestCheckNotebook(t *testing.T) {
 		t.Errorf("corrupt notebook: error %v", err)
 	}
 }
+
+func TestKernelPathIsShort(t *testing.T) {
+	t.Setenv("PATH", "/home/someone/private/bin"+string(os.PathListSeparator)+os.Getenv("PATH"))
+	p := kernelPath("/gobin")
+	if strings.Contains(p, "/home/someone/private/bin") {
+		t.Errorf("the kernel's PATH copies the shell's: %s", p)
+	}
+	dirs := strings.Split(p, string(os.PathListSeparator))
+	if dirs[0] != "/gobin" || !strings.Contains(p, "/usr/bin") {
+		t.Errorf("kernel PATH = %s, want $GOBIN first and the system folders", p)
+	}
+}
