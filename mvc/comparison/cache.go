@@ -47,9 +47,8 @@ func stamp(path string) (fileStamp, error) {
 }
 
 // CacheKey returns the hash under which [Cached] keeps the comparison of files with opts: it
-// covers everything the result depends on: [CacheVersion], the code's version (the module's
-// version and VCS revision when the build records them, the Go toolchain and the versions of the
-// main dependencies), the profile, the neural data's description, the seed, each NWB file and
+// covers everything the result depends on: [CacheVersion], the code's version (the Go toolchain,
+// the main dependencies' versions, this module's version when it is a release), the profile, the neural data's description, the seed, each NWB file and
 // each model's kernel source (checkpoint or exported kernels: path, size and modification time),
 // and the backend's name when some kernels are initial weights (computed on it).
 func CacheKey(files []string, data string, opts Options) (string, error) {
@@ -118,24 +117,25 @@ func kernelSourceFile(name string, neurn bool, opts Options) string {
 	return ""
 }
 
-// codeVersion describes the code that computes the comparison, as far as the build records it.
+// codeVersion describes the code that computes the comparison, the same way in every binary that
+// links this package (a notebook cell's program, the mvc command, a test): the Go toolchain and
+// the main dependencies' versions ([mvc.Versions]) and this module's version when it is a
+// released one. A working tree's own edits are not seen: [CacheVersion] marks them.
 func codeVersion() map[string]string {
 	v := mvc.Versions()
 	if info, ok := debug.ReadBuildInfo(); ok {
-		v["main"] = info.Main.Path + "@" + info.Main.Version
-		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-				v[s.Key] = s.Value
-			}
-		}
-		for _, dep := range info.Deps {
-			if dep.Path == "github.com/mice2machines/mice2machines" {
-				v["module"] = dep.Version
+		mods := append([]*debug.Module{&info.Main}, info.Deps...)
+		for _, m := range mods {
+			if m != nil && m.Path == modulePath && m.Version != "" && m.Version != "(devel)" {
+				v[modulePath] = m.Version
 			}
 		}
 	}
 	return v
 }
+
+// modulePath is this project's module.
+const modulePath = "github.com/mice2machines/mice2machines"
 
 // Cached returns the comparison of files with opts ([Run]), computed once and kept in
 // opts.CacheDir (or [CacheDir]) under its [CacheKey], so that the notebooks and "mvc reproduce"
@@ -158,7 +158,7 @@ func Cached(files []string, data string, opts Options) (*Result, error) {
 	path := filepath.Join(dir, "result-"+opts.Profile.Name+"-"+key+".gob")
 	if res, err := readResult(path); err == nil {
 		logf(opts.Log, "  comparison: reusing the result computed %s (%s)\n",
-			res.Computed.Format(time.DateTime), mvc.PortablePath(path))
+			res.Computed.Format(time.DateTime), mvc.PortableText(path))
 		return res, nil
 	} else if !os.IsNotExist(errors.Cause(err)) {
 		logf(opts.Log, "  comparison: computing again, the cached result is unreadable: %v\n", err)
