@@ -304,7 +304,7 @@ sentence:
 		case ')', ']':
 			depth = max(depth-1, 0)
 		case '.':
-			if depth == 0 && (i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\n') {
+			if depth == 0 && (i+1 == len(s) || (s[i+1] == ' ' || s[i+1] == '\n') && !continues(s[i+1:])) {
 				s = s[:i+1]
 				break sentence
 			}
@@ -320,6 +320,13 @@ sentence:
 		}
 	}
 	return strings.ToValidUTF8(cut, "") + " …"
+}
+
+// continues tells whether the text after a full stop continues the sentence: it goes on with a
+// digit or a lower-case letter, as after "Eq. 1", "et al. 2011" or "e.g. the".
+func continues(rest string) bool {
+	rest = strings.TrimLeft(rest, " \n")
+	return rest != "" && (rest[0] >= '0' && rest[0] <= '9' || rest[0] >= 'a' && rest[0] <= 'z')
 }
 
 // CaptionHTML renders a caption as a notebook shows it: its [ShortCaption] in italics, then,

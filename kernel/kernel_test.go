@@ -119,6 +119,7 @@ func TestShortCaption(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"Figure 1: a grid (Eq. 1, Smith et al. 2011). Data: $MVC_DATA/x.", "Figure 1: a grid (Eq. 1, Smith et al. 2011)."},
 		{"No full stop", "No full stop"},
+		{"Nearest by Eq. 1 and e.g. this one. Then more.", "Nearest by Eq. 1 and e.g. this one."},
 		{strings.Repeat("word ", 30) + "end; " + strings.Repeat("more ", 30) + ".", strings.Repeat("word ", 30) + "end …"},
 	} {
 		if got := kernel.ShortCaption(c.in); got != c.want {

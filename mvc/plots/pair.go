@@ -33,7 +33,7 @@ func MapPair(a, b similarity.Map, titleA, titleB, title, caption string) (*Figur
 		row = append(row, img)
 	}
 	grid := &ImageGrid{Title: title, ColumnTitles: []string{titleA, titleB}, Cells: [][]image.Image{row}}
-	w, h := grid.Size(1.6 * vg.Inch)
+	w, h := grid.Size(2.2 * vg.Inch)
 	fig := &Figure{Content: grid, Width: w, Height: h, Caption: caption}
 	if err := fig.check(); err != nil {
 		return nil, errors.Wrap(err, "plots: map pair")
