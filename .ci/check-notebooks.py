@@ -8,7 +8,8 @@ given, to look at in a browser). It fails on:
   - error outputs (a cell that raised or whose program failed);
   - rich outputs (HTML, markdown, images) without a text/plain alternative, which Jupyter front
     ends show when they do not render or do not trust the rich one (an untrusted notebook in the
-    classic Notebook shows nothing for them);
+    classic Notebook shows nothing for them); outputs that show nothing (empty, or only a script)
+    are exempt;
   - unescaped math in outputs: a "$" in a markdown output not written as "\\$" (outside code
     spans), or a "$" in an HTML output that is not inside a block of class tex2jax_ignore, which
     MathJax would typeset as math (paths such as "$MVC_DATA/usps" become italic formulas).
@@ -29,6 +30,18 @@ NO_MATH = "tex2jax_ignore"
 
 def text(value):
     return "".join(value) if isinstance(value, list) else (value or "")
+
+
+def without_scripts(html):
+    """Returns html without its script and style elements, which show nothing and which MathJax skips."""
+    return re.sub(r"<(script|style)\b.*?</\1\s*>", "", html, flags=re.S | re.I)
+
+
+def visible(mime, value):
+    """Tells whether an output's representation shows something."""
+    if mime == "text/html":
+        return without_scripts(text(value)).strip() != ""
+    return text(value).strip() != ""
 
 
 def unescaped_dollar_markdown(md):
@@ -75,8 +88,9 @@ def check(path, html_dir):
             if kind not in ("display_data", "execute_result"):
                 continue
             data = out.get("data", {})
-            # An empty rich output (what GoNB leaves of transient JavaScript) shows nothing anywhere.
-            rich = [m for m in data if (m in RICH or m.startswith("application/")) and text(data[m]).strip()]
+            # An output that shows nothing (empty, or only a script: what GoNB leaves of its widgets'
+            # JavaScript) needs no plain-text alternative.
+            rich = [m for m in data if (m in RICH or m.startswith("application/")) and visible(m, data[m])]
             if rich and "text/plain" not in data:
                 problems.append(f"{where}: {', '.join(rich)} output without a text/plain alternative")
             if "text/markdown" in data:
@@ -84,7 +98,7 @@ def check(path, html_dir):
                 if ctx is not None:
                     problems.append(f"{where}: unescaped $ in a markdown output: ...{ctx!r}...")
             if "text/html" in data:
-                ctx = dollar_outside_no_math(text(data["text/html"]))
+                ctx = dollar_outside_no_math(without_scripts(text(data["text/html"])))
                 if ctx is not None:
                     problems.append(f"{where}: $ outside a {NO_MATH} block in an HTML output: ...{ctx!r}...")
     try:
