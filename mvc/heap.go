@@ -16,8 +16,9 @@ import (
 // address" (seen in broadcast products and in scatter-adds, in about one of three NASNetMobile
 // training benchmarks). Go never unmaps heap memory it has mapped (it only returns the pages to the
 // system, which then read as zeros), so one large allocation, dropped at once, leaves room for
-// all later buffers below that size without faults. The pages are never touched: this costs
-// address space, not memory.
+// all later buffers below that size without faults. The pages are not touched by the
+// reservation itself, but later allocations may reuse and touch them, so it is kept small
+// (heapReservation).
 var reserveHeap = sync.OnceFunc(func() {
 	if !simdBuild {
 		return

@@ -10,18 +10,18 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 )
 
-// TestHeapReservationBounded: the reservation never exceeds 32 GiB, and stays within a quarter of
+// TestHeapReservationBounded: the reservation never exceeds 2 GiB, and stays within a quarter of
 // an address-space limit (ulimit -v) when one is set.
 func TestHeapReservationBounded(t *testing.T) {
-	if got := mvc.HeapReservation(); got < 0 || got > 32<<30 {
-		t.Errorf("heap reservation %d bytes, want 0 to 32 GiB", got)
+	if got := mvc.HeapReservation(); got < 0 || got > 2<<30 {
+		t.Errorf("heap reservation %d bytes, want 0 to 2 GiB", got)
 	}
 	var saved syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &saved); err != nil {
 		t.Skip(err)
 	}
 	limited := saved
-	limited.Cur = 64 << 30
+	limited.Cur = 4 << 30
 	if saved.Max < limited.Cur {
 		limited.Cur = saved.Max
 	}
