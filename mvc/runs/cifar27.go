@@ -48,6 +48,10 @@ type CIFAR27Profile struct {
 	StepsPerEpoch int
 	// BatchSize is the mini-batch size.
 	BatchSize int
+	// LearningRate is Adam's learning rate (0: the paper's 0.001).
+	LearningRate float64
+	// Augment changes the training images at random (train.Augment); zero for none.
+	Augment train.Augment
 	// Description says in words what the profile trains, for logs and captions.
 	Description string
 }
@@ -235,7 +239,8 @@ func fineTuneOne(ctx context.Context, backend compute.Backend, dir string, run C
 	_, statErr := os.Stat(filepath.Join(dir, train.CheckpointFile))
 	cfg := train.Config{
 		Model: fn, ModelSpec: run.Spec, Height: 32, Width: 32, Channels: 3, Classes: run.Spec.Classes,
-		BatchSize: p.BatchSize, MaxEpochs: p.Epochs, StepsPerEpoch: p.StepsPerEpoch, Seed: run.Spec.Seed,
+		BatchSize: p.BatchSize, LearningRate: p.LearningRate, MaxEpochs: p.Epochs, StepsPerEpoch: p.StepsPerEpoch,
+		Seed: run.Spec.Seed, Augment: p.Augment,
 		Dir: dir, Resume: statErr == nil, Watchdog: &train.Watchdog{},
 		// Under its claim a run's directory can still be locked by an earlier owner that is
 		// alive but paused (its claim taken over): wait for it to stop rather than fail.

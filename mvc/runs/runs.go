@@ -32,6 +32,9 @@ type Options struct {
 	Patience int
 	// StepsPerEpoch limits the batches per epoch (0: all), for smoke runs.
 	StepsPerEpoch int
+	// Augment changes the training images at random (train.Augment: shifts, left-right flips);
+	// zero for none.
+	Augment train.Augment
 	// Init is a run directory (or checkpoint) whose weights initialise the model; layers whose
 	// shape differs (a head for other classes) start fresh.
 	Init string
@@ -118,6 +121,7 @@ func TrainOn(ctx context.Context, spec Spec, trainSet *data.Dataset, opts Option
 		BatchSize: opts.BatchSize, LearningRate: opts.LearningRate, MaxEpochs: opts.Epochs, Patience: opts.Patience,
 		Seed: spec.Seed, StepsPerEpoch: opts.StepsPerEpoch, Dir: opts.Dir, Resume: opts.Resume, Init: opts.Init,
 		Progress: opts.Progress, WaitLock: opts.WaitLock, Watchdog: opts.Watchdog, Heartbeat: opts.Heartbeat,
+		Augment: opts.Augment,
 	}
 	res, err := train.Run(ctx, backend, cfg, trainSet, nil)
 	if err != nil {

@@ -21,8 +21,9 @@ type batch struct {
 	err            error
 }
 
-// makeBatch converts the images at indices to float32 [n, H, W, C] and int32 labels [n, 1].
-func makeBatch(d *data.Dataset, indices []int, h, w, c int) batch {
+// makeBatch converts the images at indices to float32 [n, H, W, C] and int32 labels [n, 1],
+// then calls aug (when not nil) on the pixels.
+func makeBatch(d *data.Dataset, indices []int, h, w, c int, aug func(pix []float32, n int)) batch {
 	sub, err := d.Subset(indices, "")
 	if err != nil {
 		return batch{err: err}
@@ -30,6 +31,9 @@ func makeBatch(d *data.Dataset, indices []int, h, w, c int) batch {
 	pix, err := sub.Float32(h, w, c)
 	if err != nil {
 		return batch{err: err}
+	}
+	if aug != nil {
+		aug(pix, len(indices))
 	}
 	labels := make([]int32, len(indices))
 	for i, l := range sub.Labels {
@@ -43,15 +47,20 @@ func makeBatch(d *data.Dataset, indices []int, h, w, c int) batch {
 }
 
 // batches prepares the batches of order[from:] (batchSize each, the last one possibly smaller)
-// one ahead in a goroutine; closing stop ends it early.
-func batches(d *data.Dataset, order []int, batchSize, fromBatch, toBatch, h, w, c int, stop <-chan struct{}) <-chan batch {
+// one ahead in a goroutine; closing stop ends it early. aug, when not nil, changes the pixels of
+// batch b (training augmentation).
+func batches(d *data.Dataset, order []int, batchSize, fromBatch, toBatch, h, w, c int, aug func(pix []float32, n, b int), stop <-chan struct{}) <-chan batch {
 	out := make(chan batch, 1)
 	go func() {
 		defer close(out)
 		for b := fromBatch; b < toBatch; b++ {
 			lo, hi := b*batchSize, min((b+1)*batchSize, len(order))
+			var augB func([]float32, int)
+			if aug != nil {
+				augB = func(pix []float32, n int) { aug(pix, n, b) }
+			}
 			select {
-			case out <- makeBatch(d, order[lo:hi], h, w, c):
+			case out <- makeBatch(d, order[lo:hi], h, w, c, augB):
 			case <-stop:
 				return
 			}

@@ -14,7 +14,7 @@ func BenchmarkBatchPreparation(b *testing.B) {
 	idx := epochPermutation(1, 1, ds.N)[:256]
 	b.ResetTimer()
 	for range b.N {
-		if bt := makeBatch(ds, idx, 32, 32, 3); bt.err != nil {
+		if bt := makeBatch(ds, idx, 32, 32, 3, nil); bt.err != nil {
 			b.Fatal(bt.err)
 		}
 	}

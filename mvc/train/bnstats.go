@@ -59,7 +59,7 @@ func (r *runner) recomputeBatchNorm() error {
 	nb := min(r.cfg.BNStatsBatches, (r.train.N+r.cfg.BatchSize-1)/r.cfg.BatchSize)
 	stop := make(chan struct{})
 	defer close(stop)
-	for b := range batches(r.train, order, r.cfg.BatchSize, 0, nb, r.cfg.Height, r.cfg.Width, r.cfg.Channels, stop) {
+	for b := range batches(r.train, order, r.cfg.BatchSize, 0, nb, r.cfg.Height, r.cfg.Width, r.cfg.Channels, nil, stop) {
 		if b.err != nil {
 			return errors.Wrap(b.err, "train: preparing a batch normalization statistics batch")
 		}

@@ -104,6 +104,8 @@ type Setup struct {
 	// BNStatsBatches is Config.BNStatsBatches for a model with batch normalization, 0 for one
 	// without (which is unaffected by it).
 	BNStatsBatches int `json:"bn_stats_batches,omitempty"`
+	// Augment is Config.Augment when it changes the training images (nil otherwise).
+	Augment *Augment `json:"augment,omitempty"`
 }
 
 // Accumulator sums a training epoch's per-batch loss and accuracy.

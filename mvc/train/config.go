@@ -95,6 +95,9 @@ type Config struct {
 	// momentum, 0.9 to 0.999, still averages exactly); negative: off (the averages of training,
 	// Keras'). Models without batch normalization skip it.
 	BNStatsBatches int
+	// Augment changes each training image at random (shifts, flips; see [Augment]), the same way
+	// in a resumed run; the zero value trains on the images as they are.
+	Augment Augment
 	// Progress receives a progress bar (throughput, ETA) and one line per epoch; nil for quiet.
 	Progress io.Writer
 	// Watchdog, when set, stops the run with [ErrStalled] when a step stalls.
@@ -122,6 +125,9 @@ func (c Config) withDefaults(trainClasses int) (Config, error) {
 	if c.Height <= 0 || c.Width <= 0 || (c.Channels != 1 && c.Channels != 3) {
 		return c, errors.Errorf("train: input size %dx%dx%d: want positive height and width and 1 or 3 channels",
 			c.Height, c.Width, c.Channels)
+	}
+	if err := c.Augment.validate(); err != nil {
+		return c, errors.WithMessage(err, "train")
 	}
 	if c.Classes == 0 {
 		c.Classes = trainClasses

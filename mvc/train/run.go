@@ -109,6 +109,10 @@ func Run(ctx context.Context, backend compute.Backend, cfg Config, trainSet, val
 		ValidationFraction: cfg.ValidationFraction, StepsPerEpoch: cfg.StepsPerEpoch, Init: cfg.Init,
 		TrainData: fingerprint(trainSet), ValidationData: fingerprint(validation), ClassNames: trainSet.ClassNames,
 	}
+	if !cfg.Augment.IsZero() {
+		a := cfg.Augment
+		r.state.Setup.Augment = &a
+	}
 	if err := r.setup(); err != nil {
 		return nil, err
 	}
@@ -301,7 +305,13 @@ func (r *runner) runEpoch(epoch int) error {
 	order := epochPermutation(cfg.Seed, epoch, r.train.N)
 	stop := make(chan struct{})
 	defer close(stop)
-	in := batches(r.train, order, cfg.BatchSize, r.state.Step, nb, cfg.Height, cfg.Width, cfg.Channels, stop)
+	var aug func(pix []float32, n, b int)
+	if !cfg.Augment.IsZero() {
+		aug = func(pix []float32, n, b int) {
+			cfg.Augment.apply(pix, n, cfg.Height, cfg.Width, cfg.Channels, cfg.Seed, epoch, b)
+		}
+	}
+	in := batches(r.train, order, cfg.BatchSize, r.state.Step, nb, cfg.Height, cfg.Width, cfg.Channels, aug, stop)
 	seenAtStart, firstStep := r.state.Partial.Images, r.state.Step
 	r.lastSave = time.Now()
 	for step := r.state.Step; step < nb; step++ {

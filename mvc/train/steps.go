@@ -160,7 +160,7 @@ func evaluateWith(r *runner, e *model.Exec, d *data.Dataset, batchSize int) (Eva
 	nb := (d.N + batchSize - 1) / batchSize
 	stop := make(chan struct{})
 	defer close(stop)
-	in := batches(d, order, batchSize, 0, nb, h, w, c, stop)
+	in := batches(d, order, batchSize, 0, nb, h, w, c, nil, stop)
 	var lossSum, correct float64
 	for b := range in {
 		if b.err != nil {
