@@ -223,6 +223,24 @@ func ProgressFunc(label string) func(done, total int, what string) {
 	}
 }
 
+// StageProgressFunc returns a progress callback for steps made of stages (such as
+// embed.SelectOptions.Progress: UMAP's neighbour search, then its optimisation): a new
+// [Progress], labelled "label: stage", for each stage.
+func StageProgressFunc(label string) func(stage string, done, total int) {
+	var mu sync.Mutex
+	var p *Progress
+	current := ""
+	return func(stage string, done, total int) {
+		mu.Lock()
+		if p == nil || stage != current {
+			p, current = NewProgress(label+": "+stage, total), stage
+		}
+		q := p
+		mu.Unlock()
+		q.Set(done)
+	}
+}
+
 // Done marks the work as finished.
 func (p *Progress) Done() {
 	p.mu.Lock()
@@ -452,7 +470,7 @@ func Comparison(profile string) (*comparison.Result, error) {
 	}
 	return comparison.Cached(comparison.SurveyFiles(survey), comparison.SurveyDescription(survey), comparison.Options{
 		Profile: p, RunsDir: filepath.Join(root, "figures", "runs"), RunProfile: runProfile,
-		Backend: backend, Seed: 42, Log: os.Stdout,
+		Backend: backend, Seed: 42, Log: os.Stdout, Progress: ProgressFunc("comparison"),
 	})
 }
 

@@ -99,6 +99,9 @@ type Options struct {
 	Seed uint64
 	// Log receives progress lines (nil: discarded).
 	Log io.Writer
+	// Progress, when set, is called after each step of [Run] (each NWB file's cells, each
+	// model's kernels, the results table) with the steps done, their total and what was done.
+	Progress func(done, total int, what string)
 	// CacheDir is where [Cached] keeps results ("": [CacheDir]); [Run] ignores it.
 	CacheDir string
 }
@@ -163,6 +166,11 @@ func logf(w io.Writer, format string, args ...any) {
 // NeuralCells computes the neural representations (represent.FromFile, maps of the profile's
 // size) of the cells of each NWB file, with their area, Cre line and class.
 func NeuralCells(files []string, p Profile, log io.Writer) ([]CellRef, error) {
+	return neuralCells(files, p, log, nil)
+}
+
+// neuralCells is [NeuralCells], calling step (when set) after each file.
+func neuralCells(files []string, p Profile, log io.Writer, step func(what string)) ([]CellRef, error) {
 	var out []CellRef
 	start := time.Now()
 	for i, path := range files {
@@ -171,6 +179,9 @@ func NeuralCells(files []string, p Profile, log io.Writer) ([]CellRef, error) {
 			return nil, err
 		}
 		out = append(out, refs...)
+		if step != nil {
+			step("cells of " + filepath.Base(path))
+		}
 		elapsed := time.Since(start)
 		eta, _ := mvc.ETA(elapsed, i+1, len(files))
 		logf(log, "\r  neural representations: %d/%d files, %d cells, %s, ETA %s   ", i+1, len(files), len(out),
@@ -252,7 +263,14 @@ func Run(files []string, data string, opts Options) (*Result, error) {
 		return nil, errors.New("comparison: no NWB files")
 	}
 	start := time.Now()
-	all, err := NeuralCells(files, p, opts.Log)
+	done, total := 0, len(files)+2*len(p.Models)+1
+	step := func(what string) {
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, total, what)
+		}
+	}
+	all, err := neuralCells(files, p, opts.Log, step)
 	if err != nil {
 		return nil, err
 	}
@@ -275,6 +293,7 @@ func Run(files []string, data string, opts Options) (*Result, error) {
 			}
 			logf(opts.Log, "  %s: %d of %d kernel maps %dx%d selected; %s\n", k.Label(), len(k.Selected), len(k.All), k.Shape[0], k.Shape[1], k.Source)
 			res.Models = append(res.Models, k)
+			step("kernels of " + k.Label())
 		}
 	}
 	in := similarity.Input{Provenance: res.provenance()}
@@ -291,6 +310,7 @@ func Run(files []string, data string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "comparison")
 	}
+	step("results table")
 	logf(opts.Log, "  results table: %d rows, %d comparisons (%s)\n", len(res.Table.Rows), len(res.Table.Comparisons), mvc.FormatDuration(time.Since(start)))
 	return res, nil
 }

@@ -32,10 +32,22 @@ func TestPipelineUntrainedDigitNet(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.CellsPerFile = 0
+	var steps []string
+	last, total := 0, 0
+	progress := func(done, n int, what string) {
+		if done != last+1 || (total != 0 && n != total) {
+			t.Errorf("progress %d of %d after %d of %d", done, n, last, total)
+		}
+		last, total = done, n
+		steps = append(steps, what)
+	}
 	res, err := Run(SurveyFiles(s), SurveyDescription(s), Options{Profile: p, RunsDir: t.TempDir(), RunProfile: "smoke",
-		Backend: mvc.MustBackend(), Seed: 7})
+		Backend: mvc.MustBackend(), Seed: 7, Progress: progress})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if files := len(SurveyFiles(s)); last != total || total != files+2+1 || steps[len(steps)-1] != "results table" {
+		t.Errorf("progress ended at %d of %d (%v), want %d of %d ending with the results table", last, total, steps, files+3, files+3)
 	}
 	if res.AllCells != 24 || len(res.Cells) != 24 {
 		t.Errorf("read %d cells and selected %d, want 24 and 24 (4 x 5 per class of 12 selects all)", res.AllCells, len(res.Cells))
