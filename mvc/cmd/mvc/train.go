@@ -62,6 +62,7 @@ type trainOptions struct {
 	resume, supervise, quiet       bool
 	waitLock                       bool
 	restarts                       int
+	augment                        train.Augment
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
@@ -97,6 +98,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.patience, "patience", train.DefaultPatience, "early stopping patience in epochs (negative: none)")
 	fs.IntVar(&o.subset, "subset", 0, "use only the first N training images (0: all)")
 	fs.IntVar(&o.steps, "steps", 0, "at most N batches per epoch (0: all), for smoke runs")
+	fs.IntVar(&o.augment.Shift, "shift", 0, "augmentation: move each training image by up to N pixels (zero fill)")
+	fs.BoolVar(&o.augment.FlipLR, "flip", false, "augmentation: mirror each training image left-right with probability 1/2 (not for digits)")
 	fs.BoolVar(&o.resume, "resume", false, "continue the run saved in --out")
 	fs.BoolVar(&o.supervise, "supervise", true, "train in a child process restarted on stalls and crashes (false: in this process)")
 	fs.IntVar(&o.restarts, "restarts", 5, "how many times the supervisor restarts a failed training process")
@@ -137,8 +140,8 @@ func (o *trainOptions) check() error {
 		return badInput("--batch must be >= 1, got %d", o.batch)
 	case !(o.lr > 0):
 		return badInput("--lr must be > 0, got %g", o.lr)
-	case o.subset < 0 || o.steps < 0:
-		return badInput("--subset and --steps must be >= 0")
+	case o.subset < 0 || o.steps < 0 || o.augment.Shift < 0:
+		return badInput("--subset, --steps and --shift must be >= 0")
 	case o.restarts < 0:
 		return badInput("--restarts must be >= 0")
 	}
@@ -195,7 +198,8 @@ func trainInProcess(ctx context.Context, o trainOptions, stdout, stderr io.Write
 		}
 	}
 	opts := runs.Options{Dir: o.out, Epochs: o.epochs, BatchSize: o.batch, LearningRate: o.lr, Patience: o.patience,
-		StepsPerEpoch: o.steps, Init: o.init, Resume: o.resume, WaitLock: o.waitLock, Heartbeat: supervise.HeartbeatFromEnv()}
+		StepsPerEpoch: o.steps, Init: o.init, Resume: o.resume, WaitLock: o.waitLock, Heartbeat: supervise.HeartbeatFromEnv(),
+		Augment: o.augment}
 	if !o.quiet {
 		opts.Progress = stderr
 	}
