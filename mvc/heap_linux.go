@@ -6,8 +6,8 @@ import (
 	"syscall"
 )
 
-// heapReservation is the address range reserveHeap maps: 2 GiB (more than a quick-width model's
-// training heap), at most half of the machine's physical memory and a quarter of the process's
+// heapReservation is the address range reserveHeap maps: 2 GiB (more than most quick-width
+// models' training heaps), at most half of the machine's physical memory and a quarter of the process's
 // address-space limit (ulimit -v) when there is one. It is kept small because the range is not
 // always left untouched: in some processes (the comparison's tests among them) the resident
 // memory grew to the whole reservation, and with half the memory reserved two such processes
