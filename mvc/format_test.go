@@ -32,3 +32,13 @@ func TestETA(t *testing.T) {
 		t.Errorf("ETA when all is done = %v, %v; want 0, true", eta, ok)
 	}
 }
+
+func TestDot(t *testing.T) {
+	a, b := []float64{1, 2, 3, 4, 5}, []float64{2, 2, 2, 2, 2, 9}
+	if got := Dot(a, b); got != 30 {
+		t.Errorf("Dot = %g, want 30", got)
+	}
+	if got := Dot(nil, b); got != 0 {
+		t.Errorf("Dot of nothing = %g", got)
+	}
+}

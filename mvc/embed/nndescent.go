@@ -247,7 +247,7 @@ func rpSplit(x matrix, indices []int32, rng *rand.Rand, leafSize, depth int, lea
 	side := make([]bool, m) // true: left
 	nLeft := 0
 	for i, p := range indices {
-		margin := offset + dot(normal, x.row(int(p)))
+		margin := offset + mvc.Dot(normal, x.row(int(p)))
 		switch {
 		case math.Abs(margin) < rpEps:
 			side[i] = rng.IntN(2) == 0

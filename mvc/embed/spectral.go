@@ -142,7 +142,7 @@ func spectralVectorsBy(m *csr, sqrtDeg []float64, dim int, rng *rand.Rand, dense
 		}
 	} else {
 		defl := make([]float64, n)
-		norm := math.Sqrt(dot(sqrtDeg, sqrtDeg))
+		norm := math.Sqrt(mvc.Dot(sqrtDeg, sqrtDeg))
 		for i, s := range sqrtDeg {
 			defl[i] = s / norm
 		}
@@ -199,15 +199,15 @@ func lanczosTop(n int, op func(dst, src []float64), defl []float64, nev, ncv int
 	// returns its remaining norm.
 	orthogonalize := func(w []float64) float64 {
 		for range 2 {
-			axpy(-dot(defl, w), defl, w)
+			axpy(-mvc.Dot(defl, w), defl, w)
 			for i, v := range V {
-				coef[i] = dot(v, w)
+				coef[i] = mvc.Dot(v, w)
 			}
 			for i, v := range V {
 				axpy(-coef[i], v, w)
 			}
 		}
-		return math.Sqrt(dot(w, w))
+		return math.Sqrt(mvc.Dot(w, w))
 	}
 	randomUnit := func() []float64 {
 		for range 3 {
@@ -240,7 +240,7 @@ func lanczosTop(n int, op func(dst, src []float64), defl []float64, nev, ncv int
 			V = append(V, next)
 			AV = append(AV, w)
 			r := append([]float64(nil), w...)
-			if nrm := orthogonalize(r); nrm > 1e-10*math.Sqrt(dot(w, w))+1e-300 {
+			if nrm := orthogonalize(r); nrm > 1e-10*math.Sqrt(mvc.Dot(w, w))+1e-300 {
 				for i := range r {
 					r[i] /= nrm
 				}
@@ -264,7 +264,7 @@ func lanczosTop(n int, op func(dst, src []float64), defl []float64, nev, ncv int
 					}
 					continue
 				}
-				Hm.SetSym(i, j, 0.5*(dot(V[i], AV[j])+dot(V[j], AV[i])))
+				Hm.SetSym(i, j, 0.5*(mvc.Dot(V[i], AV[j])+mvc.Dot(V[j], AV[i])))
 			}
 		}
 		var eig mat.EigenSym

@@ -23,23 +23,6 @@ func sqDist(a, b []float64) float64 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// dot is the inner product of a and b (len(b) >= len(a)), with a fixed summation order.
-func dot(a, b []float64) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
 // axpy sets y += alpha * x.
 func axpy(alpha float64, x, y []float64) {
 	y = y[:len(x)]

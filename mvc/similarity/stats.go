@@ -123,7 +123,7 @@ func BootstrapGridMean(values []float64, rows, cols int, opts BootstrapOptions) 
 		var s float64
 		for r, cr := range rowCount {
 			if cr != 0 {
-				s += float64(cr) * dot(colWeights, values[r*cols:(r+1)*cols])
+				s += float64(cr) * mvc.Dot(colWeights, values[r*cols:(r+1)*cols])
 			}
 		}
 		stats[b] = s / float64(rows*cols)
@@ -176,24 +176,6 @@ func countWeights(counts []int32) []float64 {
 		w[i] = float64(c)
 	}
 	return w
-}
-
-// dot is the dot product of two equally long vectors, with four accumulators (no branches, so
-// it runs at memory speed on the bootstrap's random weights).
-func dot(a, b []float64) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // PermutationOptions configures [PairedPermutationTest].

@@ -395,7 +395,7 @@ func Aggregate(in Input, opts Options) (*Table, error) {
 			weights := countWeights(counts)
 			mat := rmse[m]
 			for c := range nCells {
-				v[m][c] = dot(weights, mat[c*nK:(c+1)*nK]) / float64(nK)
+				v[m][c] = mvc.Dot(weights, mat[c*nK:(c+1)*nK]) / float64(nK)
 			}
 		}
 		for g, gset := range gs {
