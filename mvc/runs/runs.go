@@ -127,16 +127,8 @@ func TrainOn(ctx context.Context, spec Spec, trainSet *data.Dataset, opts Option
 	if err != nil {
 		return nil, err
 	}
-	r := &Run{Dir: opts.Dir, Spec: spec, BestEpoch: res.BestEpoch, BestValAccuracy: res.BestValAccuracy,
-		History: res.Epochs, StoppedEarly: res.StoppedEarly, Resumed: res.Resumed, store: res.Store, fn: fn, backend: backend}
-	if opts.Dir != "" {
-		ckpt, err := train.LoadCheckpoint(opts.Dir)
-		if err != nil {
-			return nil, err
-		}
-		r.Setup = ckpt.State.Setup
-	}
-	return r, nil
+	return &Run{Dir: opts.Dir, Spec: spec, Setup: res.Setup, BestEpoch: res.BestEpoch, BestValAccuracy: res.BestValAccuracy,
+		History: res.Epochs, StoppedEarly: res.StoppedEarly, Resumed: res.Resumed, store: res.Store, fn: fn, backend: backend}, nil
 }
 
 // Open reads a finished or interrupted run back from its directory (or its checkpoint file):

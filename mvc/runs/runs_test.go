@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/mice2machines/mice2machines/mvc"
@@ -48,6 +49,9 @@ func TestTrainOpenEvaluate(t *testing.T) {
 	if back.Spec != r.Spec || back.BestEpoch != r.BestEpoch || back.BestValAccuracy != r.BestValAccuracy {
 		t.Errorf("reopened run %+v (best %d, %g), trained %+v (best %d, %g)",
 			back.Spec, back.BestEpoch, back.BestValAccuracy, r.Spec, r.BestEpoch, r.BestValAccuracy)
+	}
+	if !reflect.DeepEqual(back.Setup, r.Setup) || r.Setup.BatchSize != 32 || r.Setup.TrainData == "" {
+		t.Errorf("setup of the trained run %+v, of the reopened one %+v", r.Setup, back.Setup)
 	}
 	again, err := back.EvaluateSplit(ctx, "syn", "test", 64)
 	if err != nil {

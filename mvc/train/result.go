@@ -58,6 +58,8 @@ type Result struct {
 	ResumedEpochs int
 	// Store holds the model with the best weights restored (variables under [ModelScope]).
 	Store *model.Store
+	// Setup is what fixed the run's trajectory (as its checkpoint records it).
+	Setup Setup
 }
 
 // Summary is written to [ResultFile] when a run finishes: what a results table needs without

@@ -129,6 +129,7 @@ func Run(ctx context.Context, backend compute.Backend, cfg Config, trainSet, val
 	res := &Result{
 		Epochs: r.state.History, BestEpoch: r.state.BestEpoch, BestValAccuracy: r.state.BestValAccuracy,
 		StoppedEarly: r.state.StoppedEarly, Resumed: resumed, ResumedEpochs: resumedEpochs, Store: r.store,
+		Setup: r.state.Setup,
 	}
 	if cfg.Dir != "" {
 		if err := r.writeSummary(); err != nil {
