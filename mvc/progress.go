@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -51,4 +52,21 @@ func (p *ProgressLine) Update(done, total int) {
 		eta = FormatDuration(left)
 	}
 	fmt.Fprintf(p.w, "\r%s [%s] %d/%d, ETA %s\x1b[K", p.label, Bar(done, total, width), done, total, eta)
+}
+
+// LockedWriter serializes the writes to W under Mu, so that the lines of concurrent jobs (or of a
+// child process's output copied beside a supervisor's log) do not interleave. A nil W discards.
+type LockedWriter struct {
+	Mu *sync.Mutex
+	W  io.Writer
+}
+
+// Write writes p to W, holding Mu.
+func (l LockedWriter) Write(p []byte) (int, error) {
+	if l.W == nil {
+		return len(p), nil
+	}
+	l.Mu.Lock()
+	defer l.Mu.Unlock()
+	return l.W.Write(p)
 }

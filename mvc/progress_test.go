@@ -3,6 +3,7 @@ package mvc
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -33,5 +34,26 @@ func TestProgressLine(t *testing.T) {
 	if !strings.Contains(out, "cells [=======>") || !strings.Contains(out, "1/4, ETA") ||
 		!strings.HasSuffix(out, "\n") || !strings.Contains(out, "4/4 in ") {
 		t.Errorf("progress output %q", out)
+	}
+}
+
+func TestLockedWriter(t *testing.T) {
+	var mu sync.Mutex
+	var b bytes.Buffer
+	w := LockedWriter{Mu: &mu, W: &b}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				_, _ = w.Write([]byte("line\n"))
+			}
+		})
+	}
+	wg.Wait()
+	if got := strings.Count(b.String(), "line\n"); got != 800 || b.Len() != 800*5 {
+		t.Errorf("%d whole lines in %d bytes, want 800 in 4000", got, b.Len())
+	}
+	if n, err := (LockedWriter{Mu: &mu}).Write([]byte("x")); n != 1 || err != nil {
+		t.Errorf("nil writer: %d, %v", n, err)
 	}
 }

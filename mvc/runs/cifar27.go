@@ -164,7 +164,8 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 	if jobs <= 0 {
 		jobs = mvc.DefaultJobs()
 	}
-	log := &lockedWriter{w: opts.Log}
+	var logMu sync.Mutex
+	log := mvc.LockedWriter{Mu: &logMu, W: opts.Log}
 	plan := p.Plan()
 	if err := os.MkdirAll(runsDir, 0o755); err != nil {
 		return 0, errors.Wrap(err, "CIFAR-27 runs folder")
@@ -183,13 +184,13 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 			todo = append(todo, run)
 			continue
 		}
-		log.printf("  %s: done before (best validation accuracy %.3f at epoch %d), skipped\n", run.Name, s.BestValAccuracy, s.BestEpoch)
+		fmt.Fprintf(log, "  %s: done before (best validation accuracy %.3f at epoch %d), skipped\n", run.Name, s.BestValAccuracy, s.BestEpoch)
 		if err := after(run, false); err != nil {
 			return 0, err
 		}
 		done++
 	}
-	log.printf("  %s; %s; %d runs, %d at a time\n", p.Description, trainSet.Provenance, len(plan), jobs)
+	fmt.Fprintf(log, "  %s; %s; %d runs, %d at a time\n", p.Description, trainSet.Provenance, len(plan), jobs)
 	var mu sync.Mutex
 	start, trained := time.Now(), 0
 	workers := &claim.Workers{
@@ -200,7 +201,7 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 			return ok, nil
 		},
 		Waiting: func(n int, holder claim.Owner) {
-			log.printf("  %s is being trained by %s: later\n", todo[n].Name, holder)
+			fmt.Fprintf(log, "  %s is being trained by %s: later\n", todo[n].Name, holder)
 		},
 		Work: func(ctx context.Context, n int) error {
 			run := todo[n]
@@ -215,7 +216,7 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 			done++
 			trained++
 			eta := time.Duration(float64(time.Since(start)) / float64(trained) * float64(len(plan)-done))
-			log.printf("  %d of %d runs done, %s so far, ETA %s\n", done, len(plan),
+			fmt.Fprintf(log, "  %d of %d runs done, %s so far, ETA %s\n", done, len(plan),
 				mvc.FormatDuration(time.Since(start)), mvc.FormatDuration(eta))
 			return nil
 		},
@@ -224,14 +225,14 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 		return trained, err
 	}
 	if others := len(plan) - done; others > 0 {
-		log.printf("  %d of %d runs were trained by other processes sharing %s\n", others, len(plan), runsDir)
+		fmt.Fprintf(log, "  %d of %d runs were trained by other processes sharing %s\n", others, len(plan), runsDir)
 	}
 	return trained, nil
 }
 
 // fineTuneOne trains (or resumes) one run of the step.
 func fineTuneOne(ctx context.Context, backend compute.Backend, dir string, run CIFAR27Run, p CIFAR27Profile,
-	trainSet *data.Dataset, log *lockedWriter) error {
+	trainSet *data.Dataset, log io.Writer) error {
 	fn, err := run.Spec.Build()
 	if err != nil {
 		return err
@@ -252,23 +253,8 @@ func fineTuneOne(ctx context.Context, backend compute.Backend, dir string, run C
 		return errors.WithMessagef(err, "training %s", run.Name)
 	}
 	last := res.Epochs[len(res.Epochs)-1]
-	log.printf("  %s: %d epochs, best validation accuracy %.3f (epoch %d), %.0f img/s, %s\n",
+	fmt.Fprintf(log, "  %s: %d epochs, best validation accuracy %.3f (epoch %d), %.0f img/s, %s\n",
 		run.Name, len(res.Epochs), res.BestValAccuracy, res.BestEpoch, last.ImagesPerSecond,
 		time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-// lockedWriter serializes the lines of concurrent runs; a nil writer discards them.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) printf(format string, args ...any) {
-	if l.w == nil {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintf(l.w, format, args...)
 }

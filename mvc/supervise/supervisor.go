@@ -12,6 +12,7 @@ import (
 
 	"github.com/pkg/errors"
 
+	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
@@ -125,21 +126,9 @@ func (s *Supervisor) guardOutput(cmd *exec.Cmd) {
 		if _, ok := w.(*os.File); ok || w == nil {
 			return w
 		}
-		return &lockedWriter{mu: &s.mu, w: w}
+		return mvc.LockedWriter{Mu: &s.mu, W: w}
 	}
 	cmd.Stdout, cmd.Stderr = guard(cmd.Stdout), guard(cmd.Stderr)
-}
-
-// lockedWriter serializes writes to w under mu.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // runOnce runs one child to its end.
