@@ -321,6 +321,33 @@ func flush() error {
 var markdownEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "#", `\#`, "`", "\\`", "<", "&lt;",
 	"$", `\$`, "|", `\|`, "[", `\[`, "]", `\]`)
 
+// DataSummary says where real data comes from without naming a machine's folders: whether
+// $MVC_DATA is set and, when it is, which dataset folders it holds (e.g. "set: bsds500, cifar100,
+// usps").
+func DataSummary() string {
+	dir, ok := mvc.DataDir()
+	switch {
+	case dir == "":
+		return "unset: MNIST from the Go module cache, simulations elsewhere"
+	case !ok:
+		return "set to a folder that does not exist"
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "set, unreadable: " + err.Error()
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		return "set to an empty folder"
+	}
+	return "set: " + strings.Join(names, ", ")
+}
+
 // EscapeMarkdown returns s escaped for a markdown output, so that text that comes from data
 // (paths such as "$MVC_DATA/usps", model names, provenance) reads as written: "$" is not
 // typeset as math, "*" and "_" start no emphasis, "|" ends no table cell.

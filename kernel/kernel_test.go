@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mice2machines/mice2machines/kernel"
+	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/plots"
 )
 
@@ -197,5 +198,23 @@ func TestMarkdownHTML(t *testing.T) {
 	}
 	if h, _ := kernel.MarkdownHTML("<script>x()</script>\n\n*a*"); strings.Contains(h, "<script>") || !strings.Contains(h, "<em>a</em>") {
 		t.Errorf("raw HTML passed through or emphasis lost: %s", h)
+	}
+}
+
+func TestDataSummary(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(mvc.DataEnvVar, dir)
+	if got := kernel.DataSummary(); got != "set to an empty folder" {
+		t.Errorf("empty folder: %q", got)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "usps"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := kernel.DataSummary(); got != "set: usps" || strings.Contains(got, dir) {
+		t.Errorf("one dataset: %q", got)
+	}
+	t.Setenv(mvc.DataEnvVar, "")
+	if got := kernel.DataSummary(); !strings.HasPrefix(got, "unset") {
+		t.Errorf("unset: %q", got)
 	}
 }
