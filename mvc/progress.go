@@ -1,6 +1,7 @@
 package mvc
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -69,4 +70,27 @@ func (l LockedWriter) Write(p []byte) (int, error) {
 	l.Mu.Lock()
 	defer l.Mu.Unlock()
 	return l.W.Write(p)
+}
+
+// PrefixWriter starts every line written to W with Prefix (e.g. a run's name, so that the
+// progress lines of concurrent runs in one log tell whose they are). Each Write should hold whole
+// lines, as the progress reports of package train do.
+type PrefixWriter struct {
+	Prefix string
+	W      io.Writer
+}
+
+// Write writes p to W, each of its lines after Prefix.
+func (w PrefixWriter) Write(p []byte) (int, error) {
+	if w.W == nil {
+		return len(p), nil
+	}
+	var b []byte
+	for line := range bytes.Lines(p) {
+		b = append(append(b, w.Prefix...), line...)
+	}
+	if _, err := w.W.Write(b); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -2,6 +2,7 @@ package mvc
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -55,5 +56,19 @@ func TestLockedWriter(t *testing.T) {
 	}
 	if n, err := (LockedWriter{Mu: &mu}).Write([]byte("x")); n != 1 || err != nil {
 		t.Errorf("nil writer: %d, %v", n, err)
+	}
+}
+
+func TestPrefixWriter(t *testing.T) {
+	var b strings.Builder
+	w := PrefixWriter{Prefix: "run: ", W: &b}
+	if n, err := fmt.Fprint(w, "epoch 1\nepoch 2\n"); err != nil || n != 16 {
+		t.Fatalf("Fprint: %d, %v", n, err)
+	}
+	if got, want := b.String(), "run: epoch 1\nrun: epoch 2\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if n, err := (PrefixWriter{Prefix: "x"}).Write([]byte("a\n")); err != nil || n != 2 {
+		t.Errorf("nil W: %d, %v", n, err)
 	}
 }

@@ -84,4 +84,33 @@ func TestFineTuneCIFAR27(t *testing.T) {
 	if !strings.Contains(log.String(), "done before") {
 		t.Errorf("second pass log does not report skipped runs:\n%s", log.String())
 	}
+
+	// A changed learning rate makes the finished runs stale: moved aside (kept), retrained.
+	p.LearningRates = map[string]float64{zoo.DigitNet: 0.002}
+	log.Reset()
+	if n, err = FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 2 {
+		t.Fatalf("after changing the learning rate: trained %d, err %v; want 2\n%s", n, err, log.String())
+	}
+	if !strings.Contains(log.String(), "learning_rate is 0.001, this run's 0.002") {
+		t.Errorf("the log does not say why the runs were retrained:\n%s", log.String())
+	}
+	aside, _ := filepath.Glob(filepath.Join(dir, ".replaced", "cifar27-digitnet-*smoke-*", "result.json"))
+	if len(aside) != 2 {
+		t.Errorf("replaced runs kept: %v, want both", aside)
+	}
+	s, _ := Finished(filepath.Join(dir, p.Plan()[0].Name))
+	if s.Setup.LearningRate != 0.002 {
+		t.Errorf("retrained run's learning rate %g, want 0.002", s.Setup.LearningRate)
+	}
+	// More epochs continue the finished runs from their checkpoints.
+	p.Epochs = 2
+	if n, err = FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 2 {
+		t.Fatalf("after raising the epochs: trained %d, err %v; want 2", n, err)
+	}
+	if s, _ = Finished(filepath.Join(dir, p.Plan()[0].Name)); s.Epochs != 2 || len(s.History) != 2 {
+		t.Errorf("continued run: %d epochs, history of %d; want 2", s.Epochs, len(s.History))
+	}
+	if aside, _ = filepath.Glob(filepath.Join(dir, ".replaced", "*")); len(aside) != 2 {
+		t.Errorf("raising the epochs replaced runs: %v", aside)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -66,27 +67,7 @@ func Run(ctx context.Context, backend compute.Backend, cfg Config, trainSet, val
 	if backend == nil {
 		return nil, errors.New("train: nil backend")
 	}
-	if err := trainSet.Validate(); err != nil {
-		return nil, errors.Wrap(err, "train: training set")
-	}
-	cfg, err := cfg.withDefaults(len(trainSet.ClassNames))
-	if err != nil {
-		return nil, err
-	}
-	if validation == nil {
-		if trainSet, validation, err = trainSet.SplitValidation(cfg.ValidationFraction, cfg.Seed); err != nil {
-			return nil, errors.Wrap(err, "train: holding out a validation set")
-		}
-	} else if err := validation.Validate(); err != nil {
-		return nil, errors.Wrap(err, "train: validation set")
-	}
-	if trainSet.N == 0 || validation.N == 0 {
-		return nil, errors.Errorf("train: empty training (%d images) or validation (%d images) set", trainSet.N, validation.N)
-	}
-	if len(validation.ClassNames) > cfg.Classes {
-		return nil, errors.Errorf("train: the validation set has %d classes, the model %d", len(validation.ClassNames), cfg.Classes)
-	}
-	spec, err := specJSON(cfg.ModelSpec)
+	cfg, trainSet, validation, setup, err := prepare(cfg, trainSet, validation)
 	if err != nil {
 		return nil, err
 	}
@@ -103,16 +84,7 @@ func Run(ctx context.Context, backend compute.Backend, cfg Config, trainSet, val
 		clock:    NewStepClock(watchdogOrZero(cfg.Watchdog)),
 		progress: newProgress(cfg.Progress),
 	}
-	r.state.Setup = Setup{
-		ModelSpec: spec, Height: cfg.Height, Width: cfg.Width, Channels: cfg.Channels, Classes: cfg.Classes,
-		BatchSize: cfg.BatchSize, LearningRate: cfg.LearningRate, Patience: cfg.Patience, Seed: cfg.Seed,
-		ValidationFraction: cfg.ValidationFraction, StepsPerEpoch: cfg.StepsPerEpoch, Init: cfg.Init,
-		TrainData: fingerprint(trainSet), ValidationData: fingerprint(validation), ClassNames: trainSet.ClassNames,
-	}
-	if !cfg.Augment.IsZero() {
-		a := cfg.Augment
-		r.state.Setup.Augment = &a
-	}
+	r.state.Setup = setup
 	if err := r.setup(); err != nil {
 		return nil, err
 	}
@@ -144,6 +116,66 @@ func watchdogOrZero(w *Watchdog) Watchdog {
 		return Watchdog{}
 	}
 	return *w
+}
+
+// PlannedSetup returns the setup [Run] would record for cfg on these data (validation may be
+// nil, as for Run), without training: a caller compares it with a finished run's
+// ([CompareSetup]) to tell whether the run was trained with the same settings and data.
+// BNStatsBatches is Config.BNStatsBatches (or its default) whatever the model; Run records 0
+// for a model without batch normalization.
+func PlannedSetup(cfg Config, trainSet, validation *data.Dataset) (Setup, error) {
+	cfg, _, _, setup, err := prepare(cfg, trainSet, validation)
+	if err != nil {
+		return Setup{}, err
+	}
+	setup.BNStatsBatches = cfg.BNStatsBatches
+	return setup, nil
+}
+
+// prepare checks the configuration and data, applies the defaults, holds out the validation set
+// when none is given and returns the run's setup.
+func prepare(cfg Config, trainSet, validation *data.Dataset) (Config, *data.Dataset, *data.Dataset, Setup, error) {
+	fail := func(err error) (Config, *data.Dataset, *data.Dataset, Setup, error) {
+		return cfg, nil, nil, Setup{}, err
+	}
+	if trainSet == nil {
+		return fail(errors.New("train: nil training set"))
+	}
+	if err := trainSet.Validate(); err != nil {
+		return fail(errors.Wrap(err, "train: training set"))
+	}
+	cfg, err := cfg.withDefaults(len(trainSet.ClassNames))
+	if err != nil {
+		return fail(err)
+	}
+	if validation == nil {
+		if trainSet, validation, err = trainSet.SplitValidation(cfg.ValidationFraction, cfg.Seed); err != nil {
+			return fail(errors.Wrap(err, "train: holding out a validation set"))
+		}
+	} else if err := validation.Validate(); err != nil {
+		return fail(errors.Wrap(err, "train: validation set"))
+	}
+	if trainSet.N == 0 || validation.N == 0 {
+		return fail(errors.Errorf("train: empty training (%d images) or validation (%d images) set", trainSet.N, validation.N))
+	}
+	if len(validation.ClassNames) > cfg.Classes {
+		return fail(errors.Errorf("train: the validation set has %d classes, the model %d", len(validation.ClassNames), cfg.Classes))
+	}
+	spec, err := specJSON(cfg.ModelSpec)
+	if err != nil {
+		return fail(err)
+	}
+	setup := Setup{
+		ModelSpec: spec, Height: cfg.Height, Width: cfg.Width, Channels: cfg.Channels, Classes: cfg.Classes,
+		BatchSize: cfg.BatchSize, LearningRate: cfg.LearningRate, Patience: cfg.Patience, Seed: cfg.Seed,
+		ValidationFraction: cfg.ValidationFraction, StepsPerEpoch: cfg.StepsPerEpoch, Init: cfg.Init,
+		TrainData: fingerprint(trainSet), ValidationData: fingerprint(validation), ClassNames: trainSet.ClassNames,
+	}
+	if !cfg.Augment.IsZero() {
+		a := cfg.Augment
+		setup.Augment = &a
+	}
+	return cfg, trainSet, validation, setup, nil
 }
 
 // fingerprint identifies a dataset: name, split, shape and an FNV-64a hash of pixels and labels.
@@ -218,7 +250,7 @@ func (r *runner) setup() error {
 
 // resume loads a checkpoint of this run.
 func (r *runner) resume(ckpt *Checkpoint) error {
-	if err := compareSetup(ckpt.State.Setup, r.state.Setup); err != nil {
+	if err := CompareSetup(ckpt.State.Setup, r.state.Setup); err != nil {
 		return errors.Wrapf(err, "train: cannot resume %s", r.cfg.Dir)
 	}
 	if err := setVariables(r.store, ckpt.Current); err != nil {
@@ -234,9 +266,11 @@ func (r *runner) resume(ckpt *Checkpoint) error {
 	return r.rewriteMetrics()
 }
 
-// compareSetup explains the first difference between a checkpoint's setup and the requested one.
-func compareSetup(saved, want Setup) error {
-	if bytes.Equal(saved.ModelSpec, want.ModelSpec) {
+// CompareSetup explains the first difference between a checkpoint's (or a finished run's) setup
+// and the requested one; nil when they are the same.
+func CompareSetup(saved, want Setup) error {
+	// The same JSON, however indented (result.json is indented, checkpoints are not).
+	if compactJSON(saved.ModelSpec) == compactJSON(want.ModelSpec) {
 		saved.ModelSpec, want.ModelSpec = nil, nil
 	} else {
 		return errors.Errorf("the checkpoint's model is %s, this run's %s", saved.ModelSpec, want.ModelSpec)
@@ -251,6 +285,14 @@ func compareSetup(saved, want Setup) error {
 		}
 	}
 	return nil
+}
+
+func compactJSON(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
 }
 
 // initFrom copies the model weights of another checkpoint whose paths and shapes match.
