@@ -174,7 +174,7 @@ func TestTinySweepEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 5 {
+	if len(paths) != 7 {
 		t.Fatalf("wrote %v", paths)
 	}
 	tab := BuildTable1(all)
@@ -190,8 +190,14 @@ func TestTinySweepEndToEnd(t *testing.T) {
 		t.Errorf("S->M should be empty (no S source in the tiny sweep), has %d values", c.N)
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "figures", "table1.md"))
-	if !strings.Contains(string(md), "tiny sweep") || !strings.Contains(string(md), "Table 1 as published") {
-		t.Errorf("table1.md lacks the about line or the paper's table:\n%s", md)
+	for _, want := range []string{"tiny sweep", "Table 1 as published", "In-domain test accuracy", "| M->M target ≥ 95 |", VerdictTitle} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("table1.md lacks %q:\n%s", want, md)
+		}
+	}
+	inDomain := BuildInDomain(all)
+	if c := inDomain.Rows[0].Cells[0]; c.N != 2 || inDomain.Columns[0] != "M->M" {
+		t.Errorf("in-domain M->M of tiny: %d values (column %s), want 2 seeds", c.N, inDomain.Columns[0])
 	}
 }
 

@@ -58,25 +58,36 @@ func markdownPage(title string, about []string, tables ...*Table) string {
 	return b.String()
 }
 
-// WriteTable1 writes Table 1 from results into dir: table1.md and table1.html (our table, then
-// the paper's), table1.csv (ours: mean, sd, n and bold per cell), table1_runs.csv (every value
-// with its run ID) and table1_paper.csv (the paper's numbers as published). about are lines
-// printed above the tables (profile, where the results are). It returns the paths written.
+// WriteTable1 writes Table 1 from results into dir: table1.md and table1.html (our table, the
+// in-domain accuracies of the same runs, the verdict on the paper's NeuRN claims, then the
+// paper's table), table1.csv (ours: mean, sd, n and bold per cell), table1_in_domain.csv,
+// table1_verdict.csv ([Table1Verdict]), table1_runs.csv (every value with its run ID) and
+// table1_paper.csv (the paper's numbers as published). about are lines printed above the tables
+// (profile, where the results are). It returns the paths written.
 func WriteTable1(dir string, results []*RunResult, about []string) ([]string, error) {
 	ours := BuildTable1(results)
+	inDomain := BuildInDomain(results)
 	paper, err := PaperTable1()
 	if err != nil {
 		return nil, err
 	}
+	verdict := Table1Verdict(ours, paper)
 	title := "Table 1: single-source domain generalization on digits, with and without NeuRN"
+	md := markdownPage(title, about, ours, inDomain) + "\n## " + VerdictTitle + "\n\n" + verdict.Markdown() + "\n" + paper.Markdown()
+	page := htmlPage(title, about, ours, inDomain)
+	page = strings.TrimSuffix(page, "</body></html>\n") + "<h2>" + html.EscapeString(VerdictTitle) + "</h2>\n" + verdict.HTML() +
+		paper.HTML() + "</body></html>\n"
 	files := map[string]string{
-		Table1Name + ".md":       markdownPage(title, about, ours, paper),
-		Table1Name + ".html":     htmlPage(title, about, ours, paper),
-		Table1Name + ".csv":      ours.CSV(),
-		Table1Name + "_runs.csv": ours.RunsCSV(),
-		Table1PaperCSV:           PaperTable1CSV(),
+		Table1Name + ".md":            md,
+		Table1Name + ".html":          page,
+		Table1Name + ".csv":           ours.CSV(),
+		Table1Name + "_in_domain.csv": inDomain.CSV(),
+		Table1Name + "_verdict.csv":   verdict.CSV(),
+		Table1Name + "_runs.csv":      ours.RunsCSV(),
+		Table1PaperCSV:                PaperTable1CSV(),
 	}
-	return writeFiles(dir, files, []string{Table1Name + ".md", Table1Name + ".html", Table1Name + ".csv", Table1Name + "_runs.csv", Table1PaperCSV})
+	return writeFiles(dir, files, []string{Table1Name + ".md", Table1Name + ".html", Table1Name + ".csv",
+		Table1Name + "_in_domain.csv", Table1Name + "_verdict.csv", Table1Name + "_runs.csv", Table1PaperCSV})
 }
 
 // WriteProtocolTable writes the digits protocol's table from results into dir:

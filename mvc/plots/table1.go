@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"github.com/pkg/errors"
-	"gonum.org/v1/gonum/stat/distuv"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -17,33 +16,6 @@ import (
 
 // Table1DiffName is the file name of [Table1Differences]' figure.
 const Table1DiffName = "table1_neurn_minus_bare"
-
-// Diff is the difference of two table cells' means with its 95% interval.
-type Diff struct {
-	// Mean is mean(a) - mean(b) in accuracy points.
-	Mean float64
-	// Low and High bound the 95% Welch t interval (both cells need two values or more); equal to
-	// Mean when both cells have no spread; NaN when a cell has fewer than two values.
-	Low, High float64
-}
-
-// WelchDiff returns mean(a) - mean(b) with its 95% Welch t interval over the values (seeds).
-func WelchDiff(a, b dg.Stat) Diff {
-	d := Diff{Mean: a.Mean - b.Mean, Low: math.NaN(), High: math.NaN()}
-	if a.N < 2 || b.N < 2 {
-		return d
-	}
-	va, vb := a.Std*a.Std/float64(a.N), b.Std*b.Std/float64(b.N)
-	se := math.Sqrt(va + vb)
-	if se == 0 {
-		d.Low, d.High = d.Mean, d.Mean
-		return d
-	}
-	df := (va + vb) * (va + vb) / (va*va/float64(a.N-1) + vb*vb/float64(b.N-1))
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(0.975)
-	d.Low, d.High = d.Mean-t*se, d.Mean+t*se
-	return d
-}
 
 // panelGrid draws plots in a grid of rows x columns tiles, aligned.
 type panelGrid struct {
@@ -118,7 +90,7 @@ func Table1Differences(ours, paper *dg.Table, caption string) (*Figure, error) {
 		var xyBar plotter.XYs
 		lo, hi := 0.0, 0.0
 		for j := range ours.Columns {
-			d := WelchDiff(ours.Rows[pr.with].Cells[j], ours.Rows[pr.base].Cells[j])
+			d := dg.WelchDiff(ours.Rows[pr.with].Cells[j], ours.Rows[pr.base].Cells[j])
 			if ours.Rows[pr.with].Cells[j].N == 0 || ours.Rows[pr.base].Cells[j].N == 0 {
 				continue
 			}

@@ -1,7 +1,6 @@
 package plots
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,29 +8,6 @@ import (
 	"github.com/mice2machines/mice2machines/mvc/dg"
 	"github.com/mice2machines/mice2machines/mvc/similarity"
 )
-
-func stat(values ...float64) dg.Stat {
-	var s dg.Stat
-	for _, v := range values {
-		s.Add(v, "run")
-	}
-	return s
-}
-
-func TestWelchDiff(t *testing.T) {
-	// Two samples of 3 with sd 1 each, 2 apart: se = sqrt(2/3), df = 4, t(0.975, 4) = 2.776.
-	d := WelchDiff(stat(11, 12, 13), stat(9, 10, 11))
-	half := 2.7764451 * math.Sqrt(2.0/3)
-	if math.Abs(d.Mean-2) > 1e-12 || math.Abs(d.Low-(2-half)) > 1e-5 || math.Abs(d.High-(2+half)) > 1e-5 {
-		t.Errorf("WelchDiff = %+v, want 2 ± %.5f", d, half)
-	}
-	if d := WelchDiff(stat(5, 5), stat(4, 4)); d.Low != 1 || d.High != 1 {
-		t.Errorf("no spread: %+v, want [1, 1]", d)
-	}
-	if d := WelchDiff(stat(5), stat(4, 4)); !math.IsNaN(d.Low) || d.Mean != 1 {
-		t.Errorf("one seed: %+v, want no interval", d)
-	}
-}
 
 func TestTable1Differences(t *testing.T) {
 	paper, err := dg.PaperTable1()

@@ -57,7 +57,8 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 			"  table1    the paper's Table 1: each model, with and without NeuRN (and with RandConv for a\n"+
 			"            few), fine-tuned on one digit domain (from its CIFAR-27 run in <out>/runs, step\n"+
 			"            train_cifar27 of \"mvc reproduce\", when there is one; see --init) and tested on\n"+
-			"            the others -> table1.md, .html, .csv, table1_runs.csv, table1_paper.csv\n"+
+			"            the others -> table1.md, .html, .csv, table1_in_domain.csv, table1_verdict.csv,\n"+
+			"            table1_runs.csv, table1_paper.csv\n"+
 			"  protocol  the literature's protocol: DigitNet from scratch on MNIST images 0-9,999, ERM,\n"+
 			"            +NeuRN, +RandConv, +NeuRN+RandConv -> table_digits_protocol.md, .csv, _runs.csv\n"+
 			"Each finished run is one JSON file in <out>/dg/<experiment>/ (spec, seed, epochs, source\n"+
