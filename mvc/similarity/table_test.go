@@ -215,7 +215,7 @@ func TestTableSaveAndLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 4 {
+	if len(paths) != 5 {
 		t.Fatalf("wrote %v", paths)
 	}
 	loaded, err := LoadTable(filepath.Join(dir, DefaultTableName+".json"))

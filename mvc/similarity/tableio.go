@@ -88,7 +88,8 @@ func (t *Table) WriteProvenance(w io.Writer) error {
 }
 
 // Save writes the table atomically ([mvc.WriteFileAtomic]) into dir as name.csv (rows),
-// name_neurn_vs_base.csv (comparisons; only when there are any), name.provenance.txt (where the
+// name_neurn_vs_base.csv and name_verdict.csv (comparisons and [Table.Verdict]; only when there
+// are any), name.provenance.txt (where the
 // data came from, once for both CSVs) and name.json (everything), and returns the paths written.
 func (t *Table) Save(dir, name string) ([]string, error) {
 	type file struct {
@@ -101,7 +102,8 @@ func (t *Table) Save(dir, name string) ([]string, error) {
 		{filepath.Join(dir, name+".json"), t.WriteJSON},
 	}
 	if len(t.Comparisons) > 0 {
-		files = append(files, file{filepath.Join(dir, name+"_neurn_vs_base.csv"), t.WriteComparisonsCSV})
+		files = append(files, file{filepath.Join(dir, name+"_neurn_vs_base.csv"), t.WriteComparisonsCSV},
+			file{filepath.Join(dir, name+"_verdict.csv"), t.WriteVerdictCSV})
 	}
 	var paths []string
 	for _, f := range files {
