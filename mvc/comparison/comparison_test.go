@@ -81,12 +81,13 @@ func TestPipelineUntrainedDigitNet(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{similarity.DefaultTableName + ".csv", similarity.DefaultTableName + ".json", similarity.DefaultTableName + "_neurn_vs_base.csv"} {
+	for _, name := range []string{similarity.DefaultTableName + ".csv", similarity.DefaultTableName + ".json", similarity.DefaultTableName + "_neurn_vs_base.csv",
+		similarity.DefaultTableName + "_verdict.csv"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("table %s not written", name)
 		}
 	}
-	if len(paths) != 19 {
+	if len(paths) != 20 {
 		t.Errorf("%d paths written: %v", len(paths), paths)
 	}
 	for _, name := range FigureNames {

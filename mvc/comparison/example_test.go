@@ -44,7 +44,7 @@ func Example() {
 	// digitnet: 20 of 24 kernel maps 5x5, trained false
 	// digitnet+NeuRN: 20 of 24 kernel maps 5x5, trained false
 	// 22 rows, 22 NeuRN vs base comparisons
-	// 19 files written, 0 figures skipped
+	// 20 files written, 0 figures skipped
 }
 
 // ExampleCached computes a comparison once and reuses it: the second call reads the result
