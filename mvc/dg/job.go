@@ -127,6 +127,18 @@ func cifarInit(profile string) func(m ModelSpec) string {
 	}
 }
 
+// cifarInitSettings returns how the profile's CIFAR-27 step trains a model's run
+// (runs.CIFAR27Profile.Settings), recorded in the Table 1 runs that start from it.
+func cifarInitSettings(profile string) func(m ModelSpec) string {
+	return func(m ModelSpec) string {
+		p, err := runs.LookupCIFAR27(profile)
+		if err != nil {
+			return ""
+		}
+		return p.Settings(m.Name)
+	}
+}
+
 // cifarRunReady tells whether the CIFAR-27 run rel (relative to out) is finished, still has its
 // checkpoint, and was made for model m (same model, NeuRN setting, width and input size).
 func cifarRunReady(out, rel string, m ModelSpec) bool {
@@ -168,7 +180,7 @@ func (j Job) chainInits(specs []RunSpec) (notes []string, err error) {
 			return nil, err
 		}
 		if r == nil {
-			s.Init = ""
+			s.Init, s.InitSettings = "", ""
 			fresh++
 		}
 	}
@@ -204,7 +216,7 @@ func (j Job) Plan() (specs []RunSpec, notes []string, err error) {
 			return nil, notes, nil
 		}
 		if !j.FreshInit {
-			opts.Init = cifarInit(j.Profile)
+			opts.Init, opts.InitSettings = cifarInit(j.Profile), cifarInitSettings(j.Profile)
 		}
 		if specs, err = p.Specs(opts); err != nil {
 			return nil, notes, mvc.InputErrorf("%w", err)

@@ -45,6 +45,11 @@ type Table1Profile struct {
 	InitFromCIFAR27 bool
 	// Training holds the data sizes and training settings of every run.
 	Training Training
+	// LearningRates, when a model is in it, replace Training.LearningRate for its runs.
+	LearningRates map[string]float64
+	// TrainImages, when a source domain (a package data name) is in it, replace
+	// Training.TrainImages for the runs trained on it.
+	TrainImages map[string]int
 }
 
 // Table1Profiles are the Table 1 sweep's profiles (the project's smoke / quick / paper).
@@ -105,6 +110,9 @@ type PlanOptions struct {
 	Width func(model string) float64
 	// Init returns the checkpoint a model starts from ("" for none), recorded in the spec.
 	Init func(m ModelSpec) string
+	// InitSettings returns how that checkpoint was trained, recorded in the spec (RunSpec.
+	// InitSettings); nil or "" for nothing.
+	InitSettings func(m ModelSpec) string
 	// Impl returns the implementation that builds a model (recorded in ModelSpec.Impl).
 	Impl func(model string) string
 	// Seeds, when > 0, replaces the profile's number of seeds.
@@ -186,8 +194,17 @@ func (p Table1Profile) Specs(o PlanOptions) ([]RunSpec, error) {
 						Experiment: ExperimentTable1, Model: m, Input: Input{RandConv: v.rc},
 						Source: src, Targets: slices.Clone(domains), Seed: seed, DataSeed: 1, Training: p.Training,
 					}
+					if lr, ok := p.LearningRates[name]; ok {
+						s.Training.LearningRate = lr
+					}
+					if n, ok := p.TrainImages[src]; ok {
+						s.Training.TrainImages = n
+					}
 					if o.Init != nil {
 						s.Init = o.Init(m)
+					}
+					if s.Init != "" && o.InitSettings != nil {
+						s.InitSettings = o.InitSettings(m)
 					}
 					specs = append(specs, s)
 				}

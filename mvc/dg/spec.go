@@ -57,6 +57,9 @@ type Training struct {
 	MaxEpochs     int     `json:"max_epochs,omitempty"`
 	Patience      int     `json:"patience,omitempty"`
 	StepsPerEpoch int     `json:"steps_per_epoch,omitempty"`
+	// Shift, when > 0, shifts each training image by a random offset of up to Shift pixels in
+	// each direction (zero fill; train.Augment). Digits are not flipped.
+	Shift int `json:"shift,omitempty"`
 }
 
 // RunSpec is everything that defines one run of a sweep: the same spec gives the same result
@@ -82,6 +85,10 @@ type RunSpec struct {
 	// Init is the checkpoint the weights start from ("" for a fresh initialisation): the
 	// model's CIFAR-27 fine-tuning run in the paper's ImageNet -> CIFAR-27 -> digits chain.
 	Init string `json:"init,omitempty"`
+	// InitSettings says how the Init run was trained (its profile's settings, e.g. runs.
+	// CIFAR27Profile.Settings), so that retraining the CIFAR-27 step with other settings makes
+	// new Table 1 runs rather than reusing results that started from the old weights.
+	InitSettings string `json:"init_settings,omitempty"`
 	// Training holds the training settings.
 	Training Training `json:"training"`
 }

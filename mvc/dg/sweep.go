@@ -380,7 +380,7 @@ func (s *Sweep) runOne(ctx context.Context, spec RunSpec) (*RunResult, error) {
 		Height: spec.Model.Size, Width: spec.Model.Size, Channels: 3, Classes: spec.Model.Classes,
 		BatchSize: t.BatchSize, LearningRate: t.LearningRate, MaxEpochs: t.MaxEpochs, Patience: t.Patience,
 		StepsPerEpoch: t.StepsPerEpoch, Seed: spec.Seed, Dir: dir, Resume: true, Init: init,
-		Progress: s.TrainProgress, Watchdog: s.Watchdog, Heartbeat: s.Heartbeat,
+		Augment: train.Augment{Shift: t.Shift}, Progress: s.TrainProgress, Watchdog: s.Watchdog, Heartbeat: s.Heartbeat,
 		// Under its claim a run's directory can still be locked by an earlier owner that is
 		// alive but paused (its claim taken over): wait for it to stop rather than fail.
 		WaitLock: true,

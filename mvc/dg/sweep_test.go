@@ -426,7 +426,7 @@ func TestProfilesPlan(t *testing.T) {
 			return "runs/cifar27-vgg19-quick"
 		}
 		return ""
-	}})
+	}, InitSettings: func(m ModelSpec) string { return "lr 0.0001" }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,8 +440,14 @@ func TestProfilesPlan(t *testing.T) {
 			t.Fatalf("duplicate run %s", s.ID())
 		}
 		ids[s.ID()] = true
-		if (s.Model.Name == "vgg19") != (s.Init != "") {
-			t.Fatalf("%s: init %q", s.Label(), s.Init)
+		if (s.Model.Name == "vgg19") != (s.Init != "") || (s.Init != "") != (s.InitSettings == "lr 0.0001") {
+			t.Fatalf("%s: init %q (%q)", s.Label(), s.Init, s.InitSettings)
+		}
+		if lr, ok := q.LearningRates[s.Model.Name]; ok && s.Training.LearningRate != lr {
+			t.Fatalf("%s: learning rate %g, want the profile's %g", s.Label(), s.Training.LearningRate, lr)
+		}
+		if n, ok := q.TrainImages[s.Source]; ok && s.Training.TrainImages != n {
+			t.Fatalf("%s: %d training images, want the profile's %d", s.Label(), s.Training.TrainImages, n)
 		}
 		if len(s.Targets) != 4 || slices.Contains(s.Targets, data.DomainSVHN) {
 			t.Fatalf("%s: targets %v", s.Label(), s.Targets)

@@ -38,7 +38,7 @@ func reproduceTrainCIFAR27(c *Context) error {
 		Backend: c.Backend, Log: c.Stdout,
 		After: func(dir string, run runs.CIFAR27Run, trained bool) error {
 			if trained {
-				c.Wrote(filepath.Join(dir, train.CheckpointFile), filepath.Join(dir, train.MetricsFile))
+				c.Wrote(filepath.Join(dir, train.CheckpointFile), filepath.Join(dir, train.MetricsFile), filepath.Join(dir, train.ResultFile))
 			}
 			return exportKernels(c, dir, run.Spec.Model, run.Spec.NeuRN)
 		},

@@ -251,7 +251,7 @@ func (r *runner) setup() error {
 // resume loads a checkpoint of this run.
 func (r *runner) resume(ckpt *Checkpoint) error {
 	if err := CompareSetup(ckpt.State.Setup, r.state.Setup); err != nil {
-		return errors.Wrapf(err, "train: cannot resume %s", r.cfg.Dir)
+		return errors.Wrapf(err, "train: cannot resume %s (resuming needs the same settings and data)", r.cfg.Dir)
 	}
 	if err := setVariables(r.store, ckpt.Current); err != nil {
 		return errors.Wrapf(err, "train: cannot resume %s", r.cfg.Dir)
@@ -280,7 +280,7 @@ func CompareSetup(saved, want Setup) error {
 	for i := range a.NumField() {
 		if !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
 			name, _, _ := strings.Cut(a.Type().Field(i).Tag.Get("json"), ",")
-			return errors.Errorf("the checkpoint's %s is %v, this run's %v (resuming needs the same settings and data)",
+			return errors.Errorf("the checkpoint's %s is %v, this run's %v",
 				name, a.Field(i).Interface(), b.Field(i).Interface())
 		}
 	}
