@@ -1,6 +1,7 @@
 package reproduce
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,6 +44,13 @@ func reproduceTrainCIFAR27(c *Context) error {
 			return exportKernels(c, dir, run.Spec.Model, run.Spec.NeuRN)
 		},
 	})
+	// The summary says what is finished, also when the step stopped early.
+	path := filepath.Join(c.Out, "cifar27_"+p.Name+".md")
+	md := runs.CIFAR27SummaryMarkdown(p, runs.SummarizeCIFAR27(filepath.Join(c.Out, runs.CIFAR27RunsDir), p))
+	if werr := mvc.WriteFileAtomic(path, func(f *os.File) error { _, e := f.WriteString(md); return e }); werr != nil {
+		return errors.Join(err, werr)
+	}
+	c.Wrote(path)
 	return err
 }
 

@@ -76,6 +76,11 @@ func TestFineTuneCIFAR27(t *testing.T) {
 			t.Errorf("%s is not finished", run.Name)
 		}
 	}
+	md := CIFAR27SummaryMarkdown(p, SummarizeCIFAR27(dir, p))
+	if !strings.Contains(md, "| cifar27-digitnet-neurn3-smoke | 0.001 |") || !strings.Contains(md, "2 of 2 runs finished") ||
+		!strings.Contains(md, "median") {
+		t.Errorf("summary:\n%s", md)
+	}
 	seen = nil
 	log.Reset()
 	if n, err = FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 0 || len(seen) != 2 {
