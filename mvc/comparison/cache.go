@@ -109,10 +109,11 @@ func kernelSourceFile(name string, neurn bool, opts Options) string {
 		return ""
 	}
 	run := filepath.Join(opts.RunsDir, runs.CIFAR27RunName(name, neurnK(neurn), opts.RunProfile))
-	for _, f := range []string{train.CheckpointFile, KernelsFile} {
-		if exists(filepath.Join(run, f)) {
-			return filepath.Join(run, f)
-		}
+	if finishedCheckpoint(run) {
+		return filepath.Join(run, train.CheckpointFile)
+	}
+	if exists(filepath.Join(run, KernelsFile)) {
+		return filepath.Join(run, KernelsFile)
 	}
 	return ""
 }

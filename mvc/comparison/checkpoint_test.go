@@ -83,6 +83,18 @@ func TestKernelsFromCheckpoint(t *testing.T) {
 		t.Error("digitnet+NeuRN has no run but was loaded as trained")
 	}
 
+	// A run still training (a checkpoint, no result yet) is not used.
+	result := filepath.Join(dir, train.ResultFile)
+	if err := os.Rename(result, result+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if unfinished, err := LoadKernels("digitnet", false, p, opts); err != nil || unfinished.Trained {
+		t.Errorf("kernels of an unfinished run: %v, trained=%v; want the initial ones", err, unfinished != nil && unfinished.Trained)
+	}
+	if err := os.Rename(result+".away", result); err != nil {
+		t.Fatal(err)
+	}
+
 	// The export alone (a fresh clone: no checkpoint) gives the same kernels and source.
 	if err := ExportKernels(dir, "digitnet", false); err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ type Kernels struct {
 func (k *Kernels) Label() string { return similarity.Model{Name: k.Name, NeuRN: k.NeuRN}.Label() }
 
 // LoadKernels returns a model's first-convolution kernel maps: from its CIFAR-27 checkpoint in
-// opts.RunsDir when there is one, else from the run's committed [KernelsFile] (the same trained
+// opts.RunsDir when the run there is finished (a run still training is not used), else from the run's committed [KernelsFile] (the same trained
 // kernels, [ExportKernels]), else from the model's seeded initial weights (built at the
 // profile's width for 27 classes and 32 x 32 x 3 images, seed 1, and run once on opts.Backend to
 // initialise them), which Source then says: "untrained (initial) kernels".
@@ -64,7 +64,7 @@ func LoadKernels(name string, neurn bool, p Profile, opts Options) (*Kernels, er
 		run = filepath.Join(opts.RunsDir, runs.CIFAR27RunName(name, neurnK(neurn), opts.RunProfile))
 	}
 	switch {
-	case run != "" && exists(filepath.Join(run, train.CheckpointFile)):
+	case run != "" && finishedCheckpoint(run):
 		flat, err = k.fromCheckpoint(filepath.Join(run, train.CheckpointFile))
 	case run != "" && exists(filepath.Join(run, KernelsFile)):
 		flat, err = k.fromExport(filepath.Join(run, KernelsFile))
@@ -92,6 +92,11 @@ func neurnK(neurn bool) int {
 		return NeuRNKernel
 	}
 	return 0
+}
+
+// finishedCheckpoint tells whether the run directory holds the checkpoint of a finished run.
+func finishedCheckpoint(run string) bool {
+	return exists(filepath.Join(run, train.CheckpointFile)) && exists(filepath.Join(run, train.ResultFile))
 }
 
 // exists tells whether path names a file.
