@@ -139,19 +139,20 @@ func cifarInitSettings(profile string) func(m ModelSpec) string {
 	}
 }
 
-// cifarRunReady tells whether the CIFAR-27 run rel (relative to out) is finished, still has its
-// checkpoint, and was made for model m (same model, NeuRN setting, width and input size).
-func cifarRunReady(out, rel string, m ModelSpec) bool {
+// cifarRunReady tells whether the CIFAR-27 run rel (relative to out) is finished with the
+// profile's current settings (runs.CIFAR27Profile.Current), still has its checkpoint, and was
+// made for model m (same model, NeuRN setting, width and input size).
+func cifarRunReady(out, rel, profile string, m ModelSpec) bool {
 	dir := filepath.Join(out, rel)
-	sum, ok := runs.Finished(dir)
-	if !ok {
+	p, err := runs.LookupCIFAR27(profile)
+	if err != nil {
 		return false
 	}
 	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err != nil {
 		return false
 	}
-	spec, err := runs.SpecOf(sum.Setup.ModelSpec, dir)
-	return err == nil && spec.Model == m.Name && spec.NeuRN == m.NeuRN && spec.Width == m.Width && spec.Size == m.Size
+	spec := runs.Spec{Model: m.Name, NeuRN: m.NeuRN, Width: m.Width, Classes: 27, Size: m.Size, Seed: 1}
+	return p.Current(dir, spec) == nil
 }
 
 // chainInits settles where the planned Table 1 runs start: from their CIFAR-27 run when it is
@@ -169,7 +170,7 @@ func (j Job) chainInits(specs []RunSpec) (notes []string, err error) {
 		}
 		ok, seen := ready[s.Init]
 		if !seen {
-			ok = cifarRunReady(j.Out, s.Init, s.Model)
+			ok = cifarRunReady(j.Out, s.Init, j.Profile, s.Model)
 			ready[s.Init] = ok
 		}
 		if ok {

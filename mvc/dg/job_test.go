@@ -20,7 +20,11 @@ import (
 func TestJobInitFromCIFAR27(t *testing.T) {
 	out := t.TempDir()
 	spec, _ := json.Marshal(runs.Spec{Model: "digitnet", Width: 0.125, Classes: 27, Size: 32, Seed: 1})
-	sum, _ := json.Marshal(train.Summary{Setup: train.Setup{ModelSpec: spec}})
+	// A run made by the smoke profile's CIFAR-27 step (its settings).
+	smoke, _ := runs.LookupCIFAR27("smoke")
+	setup := train.Setup{ModelSpec: spec, LearningRate: train.DefaultLearningRate, BatchSize: smoke.BatchSize,
+		StepsPerEpoch: smoke.StepsPerEpoch, Patience: train.DefaultPatience}
+	sum, _ := json.Marshal(train.Summary{Setup: setup, Epochs: smoke.Epochs})
 	run := filepath.Join(out, runs.CIFAR27RunsDir, runs.CIFAR27RunName("digitnet", 0, "smoke"))
 	if err := os.MkdirAll(run, 0o755); err != nil {
 		t.Fatal(err)
@@ -61,6 +65,20 @@ func TestJobInitFromCIFAR27(t *testing.T) {
 				t.Errorf("the +NeuRN runs start fresh without a note saying so: %q", msg)
 			}
 		}
+	}
+	// A run trained with other settings is not started from.
+	setup.LearningRate = 0.01
+	other, _ := json.Marshal(train.Summary{Setup: setup, Epochs: smoke.Epochs})
+	if err := os.WriteFile(filepath.Join(run, train.ResultFile), other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if specs, _, err := (Job{Experiment: "table1", Profile: "smoke", Out: out}).Plan(); err != nil {
+		t.Fatal(err)
+	} else if inits, _ := count(specs); inits != 0 {
+		t.Errorf("%d runs start from a CIFAR-27 run trained with other settings", inits)
+	}
+	if err := os.WriteFile(filepath.Join(run, train.ResultFile), sum, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	// The checkpoint goes; one run made from it is stored: that run keeps its spec, the others
 	// start fresh.

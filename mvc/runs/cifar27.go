@@ -170,6 +170,46 @@ func Finished(dir string) (train.Summary, bool) {
 	return s, err == nil && json.Unmarshal(raw, &s) == nil
 }
 
+// Current tells whether dir holds a finished run of the profile for the model spec: trained with
+// the profile's learning rate, batch size, steps per epoch, augmentation and patience for its
+// epochs (or stopped early), reading only its summary ([train.ResultFile]). It is the quick check
+// later steps make before starting from the run's weights; the step itself also compares the
+// training data.
+func (p CIFAR27Profile) Current(dir string, spec Spec) error {
+	s, ok := Finished(dir)
+	if !ok {
+		return errors.Errorf("%s: not a finished run", dir)
+	}
+	got, err := SpecOf(s.Setup.ModelSpec, dir)
+	if err != nil {
+		return err
+	}
+	lr := p.LearningRateOf(spec.Model)
+	if lr == 0 {
+		lr = train.DefaultLearningRate
+	}
+	batch := p.BatchSize
+	if batch == 0 {
+		batch = train.DefaultBatchSize
+	}
+	var aug train.Augment
+	if s.Setup.Augment != nil {
+		aug = *s.Setup.Augment
+	}
+	switch {
+	case got != spec:
+		return errors.Errorf("%s: a run of %+v, not %+v", dir, got, spec)
+	case s.Setup.LearningRate != lr || s.Setup.BatchSize != batch || s.Setup.StepsPerEpoch != p.StepsPerEpoch ||
+		s.Setup.Patience != train.DefaultPatience || aug != p.Augment:
+		return errors.Errorf("%s: trained with learning rate %g, batch %d, %d steps per epoch, patience %d, augmentation %+v; "+
+			"the %s profile's step uses %g, %d, %d, %d, %+v", dir, s.Setup.LearningRate, s.Setup.BatchSize, s.Setup.StepsPerEpoch,
+			s.Setup.Patience, aug, p.Name, lr, batch, p.StepsPerEpoch, train.DefaultPatience, p.Augment)
+	case !s.StoppedEarly && s.Epochs < p.Epochs:
+		return errors.Errorf("%s: %d epochs of the %s profile's %d", dir, s.Epochs, p.Name, p.Epochs)
+	}
+	return nil
+}
+
 // FineTuneOptions configure [FineTuneCIFAR27].
 type FineTuneOptions struct {
 	// Jobs is how many runs train at once in this process (0: mvc.DefaultJobs).

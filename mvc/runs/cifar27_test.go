@@ -76,6 +76,23 @@ func TestFineTuneCIFAR27(t *testing.T) {
 			t.Errorf("%s is not finished", run.Name)
 		}
 	}
+	first := p.Plan()[0]
+	if err := p.Current(filepath.Join(dir, first.Name), first.Spec); err != nil {
+		t.Errorf("Current: %v", err)
+	}
+	other := p
+	other.LearningRate = 0.01
+	if err := other.Current(filepath.Join(dir, first.Name), first.Spec); err == nil || !strings.Contains(err.Error(), "learning rate 0.001") {
+		t.Errorf("Current with another learning rate: %v", err)
+	}
+	other = p
+	other.Epochs = 5
+	if err := other.Current(filepath.Join(dir, first.Name), first.Spec); err == nil {
+		t.Error("Current with more epochs: no error")
+	}
+	if err := p.Current(filepath.Join(dir, first.Name), p.Plan()[1].Spec); err == nil {
+		t.Error("Current for another model spec: no error")
+	}
 	md := CIFAR27SummaryMarkdown(p, SummarizeCIFAR27(dir, p))
 	if !strings.Contains(md, "| cifar27-digitnet-neurn3-smoke | 0.001 |") || !strings.Contains(md, "2 of 2 runs finished") ||
 		!strings.Contains(md, "median") {
