@@ -334,6 +334,32 @@ func (j Job) Run(ctx context.Context, backend compute.Backend) ([]string, error)
 	return WriteTable1(j.Out, done, about)
 }
 
+// Finished returns the stored results the job's tables show: those of its plan, then those of
+// the later seeds its store holds for the same settings (a `--seeds N` sweep's), and the number
+// of runs the plan has. Results stored under other settings (another profile's, an older
+// version of this one's) are not among them.
+func (j Job) Finished() (results []*RunResult, planned int, err error) {
+	specs, _, err := j.Plan()
+	if err != nil {
+		return nil, 0, err
+	}
+	store := Store{Dir: j.StoreDir()}
+	for _, s := range specs {
+		r, err := store.Load(s)
+		if err != nil {
+			return nil, 0, err
+		}
+		if r != nil {
+			results = append(results, r)
+		}
+	}
+	more, err := j.laterSeeds(store, specs)
+	if err != nil {
+		return nil, 0, err
+	}
+	return append(results, more...), len(specs), nil
+}
+
 // laterSeeds returns the stored runs of the seeds after the plan's (specs) that the store holds
 // for the same settings: seed n+1, n+2, ... for as long as the store holds at least one run of the
 // seed. A `mvc dg --seeds N` sweep adds seeds to a store; the profile's default plan (quick: 1

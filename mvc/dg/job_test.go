@@ -117,3 +117,26 @@ func TestJobInitFromCIFAR27(t *testing.T) {
 		t.Errorf("FreshInit(quick, imagenet): %v, want an input error", err)
 	}
 }
+
+// TestJobFinished checks that Finished returns the stored results of the plan only, not those
+// stored under other settings.
+func TestJobFinished(t *testing.T) {
+	out := t.TempDir()
+	job := Job{Experiment: "table1", Profile: "smoke", Out: out, FreshInit: true}
+	specs, _, err := job.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := Store{Dir: job.StoreDir()}
+	other := specs[1]
+	other.Training.MaxEpochs++ // another version of the profile
+	for _, s := range []RunSpec{specs[0], other} {
+		if err := store.Save(&RunResult{ID: s.ID(), Spec: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, planned, err := job.Finished()
+	if err != nil || planned != len(specs) || len(got) != 1 || got[0].ID != specs[0].ID() {
+		t.Errorf("Finished: %d results (%v), %d planned; want only %s of %d", len(got), err, planned, specs[0].ID(), len(specs))
+	}
+}
