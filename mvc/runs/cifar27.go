@@ -86,12 +86,16 @@ func CIFAR27Profiles() map[string]CIFAR27Profile {
 // 0.15 at 0.001.
 var quickLearningRates = map[string]float64{zoo.AlexNet: 3e-4, zoo.VGG19: 1e-4, zoo.MobileNetV2: 3e-3, zoo.EfficientNetB0: 3e-3}
 
-// LearningRateOf returns the learning rate the profile trains the model with (0: the paper's).
+// LearningRateOf returns the learning rate the profile trains the model with: its entry in
+// LearningRates, else LearningRate, else the paper's (train.DefaultLearningRate).
 func (p CIFAR27Profile) LearningRateOf(model string) float64 {
 	if lr, ok := p.LearningRates[model]; ok {
 		return lr
 	}
-	return p.LearningRate
+	if p.LearningRate != 0 {
+		return p.LearningRate
+	}
+	return train.DefaultLearningRate
 }
 
 // Settings says how the profile trains a model's run, in a stable form that changes whenever the
@@ -100,9 +104,6 @@ func (p CIFAR27Profile) LearningRateOf(model string) float64 {
 // steps record it beside the run's path (dg.RunSpec.InitSettings).
 func (p CIFAR27Profile) Settings(model string) string {
 	lr := p.LearningRateOf(model)
-	if lr == 0 {
-		lr = train.DefaultLearningRate
-	}
 	flips := "no flips"
 	if p.Augment.FlipLR {
 		flips = "flips"
@@ -185,9 +186,6 @@ func (p CIFAR27Profile) Current(dir string, spec Spec) error {
 		return err
 	}
 	lr := p.LearningRateOf(spec.Model)
-	if lr == 0 {
-		lr = train.DefaultLearningRate
-	}
 	batch := p.BatchSize
 	if batch == 0 {
 		batch = train.DefaultBatchSize
