@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/pkg/errors"
 	"gonum.org/v1/plot"
@@ -11,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/dg"
 )
 
@@ -194,4 +198,40 @@ func Table1Caption(n int) string {
 		"target test accuracy in points, mean over seeds with its 95%% Welch t interval (blue; %d committed runs), and the "+
 		"paper's difference (red: filled triangle where the paper bolds the +NeuRN cell, ring where it does not). "+
 		"Above the dashed zero line NeuRN helps. S = SYN where the SVHN files are absent; see the table's notes.", n)
+}
+
+// Table1CaptionExt ends the name of the caption file [SaveTable1Differences] writes beside the
+// figure, the same suffix the comparison's figures use.
+const Table1CaptionExt = ".caption.txt"
+
+// SaveTable1Differences draws [Table1Differences] for results (the runs Table 1 shows, e.g.
+// [dg.Job.Finished]) against the paper's Table 1 and writes dir/table1_neurn_minus_bare.png,
+// .svg and .caption.txt atomically. It returns the paths written, none when results have no
+// model with both a bare and a +NeuRN run (nothing to draw).
+func SaveTable1Differences(dir string, results []*dg.RunResult) ([]string, error) {
+	ours := dg.BuildTable1(results)
+	if !slices.ContainsFunc(ours.Rows, func(r dg.Row) bool { return r.Variant == "+NeuRN" && r.Base >= 0 }) {
+		return nil, nil
+	}
+	paper, err := dg.PaperTable1()
+	if err != nil {
+		return nil, err
+	}
+	fig, err := Table1Differences(ours, paper, Table1Caption(len(results)))
+	if err != nil {
+		return nil, err
+	}
+	paths, err := fig.Save(dir, Table1DiffName)
+	if err != nil {
+		return paths, err
+	}
+	path := filepath.Join(dir, Table1DiffName+Table1CaptionExt)
+	err = mvc.WriteFileAtomic(path, func(f *os.File) error {
+		_, err := f.WriteString(fig.Caption + "\n")
+		return err
+	})
+	if err != nil {
+		return paths, errors.Wrapf(err, "table1 figure: writing its caption %s", path)
+	}
+	return append(paths, path), nil
 }

@@ -2,6 +2,7 @@ package reproduce
 
 import (
 	"github.com/mice2machines/mice2machines/mvc/dg"
+	"github.com/mice2machines/mice2machines/mvc/plots"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
@@ -15,7 +16,8 @@ func init() {
 }
 
 // reproduceDG trains the experiment's missing runs of the profile (none when its results are
-// committed under figures/dg) and writes its tables; Table 1 runs start from the profile's
+// committed under figures/dg) and writes its tables (and, for Table 1, the figure of its
+// +NeuRN minus bare differences); Table 1 runs start from the profile's
 // default weights (dg.Table1Profile.InitFromCIFAR27), as "mvc dg" without --init.
 func reproduceDG(c *Context, experiment string) error {
 	fresh, err := dg.FreshInit(c.Profile, "")
@@ -28,5 +30,14 @@ func reproduceDG(c *Context, experiment string) error {
 		return err
 	}
 	c.Wrote(paths...)
-	return nil
+	if experiment != "table1" {
+		return nil
+	}
+	results, _, err := j.Finished()
+	if err != nil {
+		return err
+	}
+	paths, err = plots.SaveTable1Differences(c.Out, results)
+	c.Wrote(paths...)
+	return err
 }

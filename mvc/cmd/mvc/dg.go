@@ -15,6 +15,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/claim"
 	"github.com/mice2machines/mice2machines/mvc/dg"
+	"github.com/mice2machines/mice2machines/mvc/plots"
 	"github.com/mice2machines/mice2machines/mvc/reproduce"
 	"github.com/mice2machines/mice2machines/mvc/supervise"
 	"github.com/mice2machines/mice2machines/mvc/train"
@@ -58,7 +59,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 			"            few), fine-tuned on one digit domain (from its CIFAR-27 run in <out>/runs, step\n"+
 			"            train_cifar27 of \"mvc reproduce\", when there is one; see --init) and tested on\n"+
 			"            the others -> table1.md, .html, .csv, table1_in_domain.csv, table1_verdict.csv,\n"+
-			"            table1_runs.csv, table1_paper.csv\n"+
+			"            table1_runs.csv, table1_paper.csv, table1_neurn_minus_bare.png/.svg/.caption.txt\n"+
 			"  protocol  the literature's protocol: DigitNet from scratch on MNIST images 0-9,999, ERM,\n"+
 			"            +NeuRN, +RandConv, +NeuRN+RandConv -> table_digits_protocol.md, .csv, _runs.csv\n"+
 			"Each finished run is one JSON file in <out>/dg/<experiment>/ (spec, seed, epochs, source\n"+
@@ -178,6 +179,17 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 		paths, err := j.Run(ctx, backend)
 		if err != nil {
 			return err
+		}
+		if e == "table1" {
+			results, _, err := j.Finished()
+			if err != nil {
+				return err
+			}
+			figure, err := plots.SaveTable1Differences(o.out, results)
+			if err != nil {
+				return err
+			}
+			paths = append(paths, figure...)
 		}
 		if !o.quiet {
 			for _, p := range paths {

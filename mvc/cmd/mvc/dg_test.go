@@ -117,3 +117,20 @@ func TestDGVariants(t *testing.T) {
 		t.Errorf("--variants mixup: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// Table 1 comes with the figure of its +NeuRN minus bare differences.
+func TestDGTable1Figure(t *testing.T) {
+	skipWithoutMNIST(t)
+	out := t.TempDir()
+	code, stdout, stderr := runMVC("dg", "--profile", "smoke", "--experiment", "table1", "--models", "digitnet",
+		"--variants", "erm,neurn", "--supervise=false", "--quiet", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, ext := range []string{".png", ".svg", ".caption.txt"} {
+		p := filepath.Join(out, "table1_neurn_minus_bare"+ext)
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Errorf("%s: missing or empty (%v); stdout:\n%s", p, err, stdout)
+		}
+	}
+}
