@@ -3,8 +3,8 @@ package plots
 import (
 	"fmt"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mice2machines/mice2machines/mvc/dg"
