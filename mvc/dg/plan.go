@@ -62,12 +62,12 @@ var Table1Profiles = map[string]Table1Profile{
 		Training: Training{TrainImages: 160, TestImages: 64, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 2},
 	},
 	"quick": {
-		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25, each from its model's quick CIFAR-27 run; per source the first 6,000 MNIST, all 7,291 USPS, 10,000 SYN or SVHN and 8,000 MNIST-M training images (10% held out for early stopping, patience 5), batches of 128, at most 15 epochs, Adam at 0.001 (VGG19 0.0001; MobileNetV2, EfficientNetB0 0.003), 2,000 test images per target, 1 seed (`--seeds N` adds more)",
+		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25, each from its model's quick CIFAR-27 run; per source the first 10,000 MNIST, all 7,291 USPS, 10,000 SYN or SVHN and 8,000 MNIST-M training images (10% held out for early stopping, patience 5), batches of 128, at most 15 epochs, Adam at 0.001 (VGG19 0.0001; MobileNetV2, EfficientNetB0 0.003), 2,000 test images per target, 1 seed (`--seeds N` adds more)",
 		Cost:   "see figures/README.md for the measured sweeps",
 		Models: table1ModelNames(), Width: 0.25, NeuRN: 3,
 		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1, InitFromCIFAR27: true,
 		Training:      Training{TestImages: 2000, BatchSize: 128, MaxEpochs: 15},
-		TrainImages:   map[string]int{data.DomainMNIST: 6000, data.DomainSYN: 10000, data.DomainSVHN: 10000, data.DomainMNISTM: 8000},
+		TrainImages:   map[string]int{data.DomainMNIST: 10000, data.DomainSYN: 10000, data.DomainSVHN: 10000, data.DomainMNISTM: 8000},
 		LearningRates: quickLearningRates,
 	},
 	"paper": {
@@ -88,7 +88,9 @@ var Table1Profiles = map[string]Table1Profile{
 // images in 12 epochs, and VGG19 and EfficientNetB0 58% and 66% on 10,000 SYN images. With at
 // most 10 epochs, half the NeuRN runs of DenseNet121 and EfficientNetB0 had their best epoch at
 // the last (EfficientNetB0+NeuRN 94.2% on MNIST): NeuRN variants learn more slowly, so the cap is
-// 15 epochs, lest it favour the bare models.
+// 15 epochs, lest it favour the bare models. On 6,000 MNIST images DenseNet121+NeuRN stayed at
+// 94.6-95.8% on MNIST's test images with its best epoch before the cap, at the 95% a model that
+// learned MNIST should reach: the quick profile trains on 10,000.
 var quickLearningRates = map[string]float64{"vgg19": 1e-4, "mobilenetv2": 3e-3, "efficientnetb0": 3e-3}
 
 func table1ModelNames() []string {
