@@ -26,10 +26,12 @@ type Table1Profile struct {
 	// Name is "smoke", "quick" or "paper"; Description and Cost say what it does and what it
 	// costs.
 	Name, Description, Cost string
-	// Models are the architectures (factory names), Width their width multiplier (unless
-	// PlanOptions.Width says otherwise): the width of the CIFAR-27 runs they start from.
+	// Models are the architectures (factory names), Width their width multiplier and Widths
+	// the models' own where they differ (unless PlanOptions.Width says otherwise): the widths of
+	// the CIFAR-27 runs they start from.
 	Models []string
 	Width  float64
+	Widths map[string]float64
 	// NeuRN is the window k of the +NeuRN rows (the paper's default, 3).
 	NeuRN int
 	// RandConvModels get an extra +RandConv row with RandConv's settings.
@@ -92,6 +94,14 @@ var Table1Profiles = map[string]Table1Profile{
 // 94.6-95.8% on MNIST's test images with its best epoch before the cap, at the 95% a model that
 // learned MNIST should reach: the quick profile trains on 10,000.
 var quickLearningRates = map[string]float64{"vgg19": 1e-4, "mobilenetv2": 3e-3, "efficientnetb0": 3e-3}
+
+// WidthOf returns the width multiplier of the model's runs: its entry in Widths, else Width.
+func (p Table1Profile) WidthOf(model string) float64 {
+	if w, ok := p.Widths[model]; ok {
+		return w
+	}
+	return p.Width
+}
 
 func table1ModelNames() []string {
 	var out []string
@@ -205,7 +215,7 @@ func (p Table1Profile) Specs(o PlanOptions) ([]RunSpec, error) {
 			}
 			for _, v := range variants {
 				for _, src := range domains {
-					m := o.model(name, p.Width, v.k, seed)
+					m := o.model(name, p.WidthOf(name), v.k, seed)
 					s := RunSpec{
 						Experiment: ExperimentTable1, Model: m, Input: Input{RandConv: v.rc},
 						Source: src, Targets: slices.Clone(domains), Seed: seed, DataSeed: 1, Training: p.Training,

@@ -20,6 +20,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/data"
 	"github.com/mice2machines/mice2machines/mvc/neurn"
+	"github.com/mice2machines/mice2machines/mvc/runs"
 	"github.com/mice2machines/mice2machines/mvc/train"
 )
 
@@ -419,6 +420,25 @@ func TestSpecValidation(t *testing.T) {
 	}
 }
 
+// Each Table 1 profile builds its models at the widths of the CIFAR-27 runs they start from, with
+// the same learning rates, so that every run finds its CIFAR-27 run.
+func TestTable1ProfilesMatchCIFAR27(t *testing.T) {
+	for name, p := range Table1Profiles {
+		c, err := runs.LookupCIFAR27(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range p.Models {
+			if _, ok := c.Makes(m, 0, p.WidthOf(m), 32); !ok {
+				t.Errorf("%s: %s at width %g has no CIFAR-27 run (the step builds it at %g)", name, m, p.WidthOf(m), c.WidthOf(m))
+			}
+			if lr, ok := p.LearningRates[m]; ok && lr != c.LearningRateOf(m) {
+				t.Errorf("%s: %s learns at %g in Table 1 and %g on CIFAR-27", name, m, lr, c.LearningRateOf(m))
+			}
+		}
+	}
+}
+
 func TestProfilesPlan(t *testing.T) {
 	q := Table1Profiles["quick"]
 	specs, err := q.Specs(PlanOptions{Domains: Table1Domains(data.DomainSYN, true), Init: func(m ModelSpec) string {
@@ -445,6 +465,9 @@ func TestProfilesPlan(t *testing.T) {
 		}
 		if lr, ok := q.LearningRates[s.Model.Name]; ok && s.Training.LearningRate != lr {
 			t.Fatalf("%s: learning rate %g, want the profile's %g", s.Label(), s.Training.LearningRate, lr)
+		}
+		if s.Model.Width != q.WidthOf(s.Model.Name) {
+			t.Fatalf("%s: width %g, want the profile's %g", s.Label(), s.Model.Width, q.WidthOf(s.Model.Name))
 		}
 		if n, ok := q.TrainImages[s.Source]; ok && s.Training.TrainImages != n {
 			t.Fatalf("%s: %d training images, want the profile's %d", s.Label(), s.Training.TrainImages, n)

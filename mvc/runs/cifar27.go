@@ -38,8 +38,10 @@ type CIFAR27Profile struct {
 	Models []string
 	// NeuRN are the variants: NeuRN window sizes, 0 for the model without NeuRN.
 	NeuRN []int
-	// Width is the width multiplier of every model.
+	// Width is the width multiplier of the models.
 	Width float64
+	// Widths, when a model is in it, replaces Width for that model.
+	Widths map[string]float64
 	// Epochs bounds each run (early stopping with the paper's patience may end it sooner).
 	Epochs int
 	// Subset keeps the first Subset training images (0: all 13,500).
@@ -88,6 +90,15 @@ func CIFAR27Profiles() map[string]CIFAR27Profile {
 // 40% median a step whose models learned should reach.
 var quickLearningRates = map[string]float64{zoo.AlexNet: 3e-4, zoo.VGG19: 1e-4, zoo.MobileNetV2: 3e-3, zoo.EfficientNetB0: 3e-3}
 
+// WidthOf returns the width multiplier the profile builds the model with: its entry in Widths,
+// else Width.
+func (p CIFAR27Profile) WidthOf(model string) float64 {
+	if w, ok := p.Widths[model]; ok {
+		return w
+	}
+	return p.Width
+}
+
 // LearningRateOf returns the learning rate the profile trains the model with: its entry in
 // LearningRates, else LearningRate, else the paper's (train.DefaultLearningRate).
 func (p CIFAR27Profile) LearningRateOf(model string) float64 {
@@ -111,7 +122,7 @@ func (p CIFAR27Profile) Settings(model string) string {
 		flips = "flips"
 	}
 	return fmt.Sprintf("width %g, lr %g, <= %d epochs, patience %d, batch %d, %d images, %d steps/epoch, shift %d, %s",
-		p.Width, lr, p.Epochs, train.DefaultPatience, p.BatchSize, p.Subset, p.StepsPerEpoch, p.Augment.Shift, flips)
+		p.WidthOf(model), lr, p.Epochs, train.DefaultPatience, p.BatchSize, p.Subset, p.StepsPerEpoch, p.Augment.Shift, flips)
 }
 
 // LookupCIFAR27 returns the CIFAR-27 step of a profile by name.
@@ -151,7 +162,7 @@ func (p CIFAR27Profile) Plan() []CIFAR27Run {
 	for _, m := range p.Models {
 		for _, k := range p.NeuRN {
 			out = append(out, CIFAR27Run{Name: CIFAR27RunName(m, k, p.Name),
-				Spec: Spec{Model: m, NeuRN: k, Width: p.Width, Classes: 27, Size: 32, Seed: 1}})
+				Spec: Spec{Model: m, NeuRN: k, Width: p.WidthOf(m), Classes: 27, Size: 32, Seed: 1}})
 		}
 	}
 	return out
@@ -160,7 +171,7 @@ func (p CIFAR27Profile) Plan() []CIFAR27Run {
 // Makes tells whether the profile's step makes a run for the model spec (same architecture,
 // NeuRN setting, width and input size), and its directory name if so.
 func (p CIFAR27Profile) Makes(model string, neurnK int, width float64, size int) (string, bool) {
-	if width != p.Width || size != 32 || !slices.Contains(p.Models, model) || !slices.Contains(p.NeuRN, neurnK) {
+	if width != p.WidthOf(model) || size != 32 || !slices.Contains(p.Models, model) || !slices.Contains(p.NeuRN, neurnK) {
 		return "", false
 	}
 	return CIFAR27RunName(model, neurnK, p.Name), true

@@ -32,6 +32,22 @@ func TestCIFAR27Plan(t *testing.T) {
 	if _, ok := p.Makes(zoo.VGG19, 3, 1, 32); ok {
 		t.Error("the quick step makes a full-width run")
 	}
+	// A model's own width replaces the profile's in its runs, its name check and its settings.
+	p.Widths = map[string]float64{zoo.VGG19: 0.5}
+	for _, r := range p.Plan() {
+		if want := map[bool]float64{true: 0.5, false: 0.25}[r.Spec.Model == zoo.VGG19]; r.Spec.Width != want {
+			t.Errorf("%s: width %g, want %g", r.Name, r.Spec.Width, want)
+		}
+	}
+	if _, ok := p.Makes(zoo.VGG19, 0, 0.5, 32); !ok {
+		t.Error("Makes(vgg19, 0, 0.5, 32) = false with Widths[vgg19] = 0.5")
+	}
+	if _, ok := p.Makes(zoo.VGG19, 0, 0.25, 32); ok {
+		t.Error("Makes(vgg19, 0, 0.25, 32) = true with Widths[vgg19] = 0.5")
+	}
+	if s := p.Settings(zoo.VGG19); !strings.HasPrefix(s, "width 0.5,") {
+		t.Errorf("Settings(vgg19) = %q, want width 0.5", s)
+	}
 	if _, err := LookupCIFAR27("huge"); !errors.Is(err, mvc.ErrInput) {
 		t.Errorf("LookupCIFAR27(huge): %v, want an input error", err)
 	}
