@@ -2,6 +2,7 @@ package comparison
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -138,5 +139,23 @@ func TestKernelsExportBadFiles(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: error %v, want one naming the file and saying %q", c.content, err, c.want)
 		}
+	}
+}
+
+// Without a run, the initial kernels are built at the width the model's CIFAR-27 run would have
+// (the quick profile builds MobileNetV2 at 0.5: 16 first filters, 8 at the profile's 0.25).
+func TestInitialKernelsWidth(t *testing.T) {
+	p := Profiles["quick"]
+	c, err := mvcruns.LookupCIFAR27("quick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := c.WidthOf("mobilenetv2")
+	k, err := LoadKernels("mobilenetv2", false, p, Options{Profile: p, RunsDir: t.TempDir(), RunProfile: "quick", Backend: mvc.MustBackend()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int(32 * w); k.Shape[3] != want || k.Trained || !strings.Contains(k.Source, fmt.Sprintf("width %g", w)) {
+		t.Errorf("initial MobileNetV2 kernels: shape %v (want %d filters), trained %v, source %q", k.Shape, want, k.Trained, k.Source)
 	}
 }

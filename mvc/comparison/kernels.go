@@ -52,9 +52,10 @@ func (k *Kernels) Label() string { return similarity.Model{Name: k.Name, NeuRN: 
 
 // LoadKernels returns a model's first-convolution kernel maps: from its CIFAR-27 checkpoint in
 // opts.RunsDir when the run there is finished (a run still training is not used), else from the run's committed [KernelsFile] (the same trained
-// kernels, [ExportKernels]), else from the model's seeded initial weights (built at the
-// profile's width for 27 classes and 32 x 32 x 3 images, seed 1, and run once on opts.Backend to
-// initialise them), which Source then says: "untrained (initial) kernels".
+// kernels, [ExportKernels]), else from the model's seeded initial weights (built at the width of
+// its CIFAR-27 run in opts.RunProfile, else the profile's, for 27 classes and 32 x 32 x 3 images,
+// seed 1, and run once on opts.Backend to initialise them), which Source then says: "untrained
+// (initial) kernels".
 func LoadKernels(name string, neurn bool, p Profile, opts Options) (*Kernels, error) {
 	k := &Kernels{Name: name, NeuRN: neurn}
 	var flat []float32
@@ -141,7 +142,11 @@ func (k *Kernels) fromInitial(p Profile, opts Options) ([]float32, error) {
 	if opts.Backend == nil {
 		return nil, errors.Errorf("comparison: %s has no checkpoint and no backend was given to initialise its weights", k.Label())
 	}
-	cfg := zoo.Config{Classes: CIFAR27Classes, InputSize: CIFAR27Size, Channels: 3, Width: p.Width, NeuRN: k.NeuRN,
+	width := p.Width
+	if c, err := runs.LookupCIFAR27(opts.RunProfile); err == nil {
+		width = c.WidthOf(k.Name) // the width its CIFAR-27 run would have
+	}
+	cfg := zoo.Config{Classes: CIFAR27Classes, InputSize: CIFAR27Size, Channels: 3, Width: width, NeuRN: k.NeuRN,
 		NeuRNKernel: NeuRNKernel, Seed: 1}
 	m, err := zoo.New(k.Name, cfg)
 	if err != nil {
@@ -174,7 +179,7 @@ func (k *Kernels) fromInitial(p Profile, opts Options) ([]float32, error) {
 	if err != nil {
 		return nil, errors.Wrapf(err, "comparison: reading the first kernel of %s", k.Label())
 	}
-	k.Source = fmt.Sprintf("untrained (initial) kernels: no CIFAR-27 checkpoint, seeded initialisation (seed 1, width %g)", p.Width)
+	k.Source = fmt.Sprintf("untrained (initial) kernels: no CIFAR-27 checkpoint, seeded initialisation (seed 1, width %g)", width)
 	return flat, nil
 }
 
