@@ -258,27 +258,38 @@ func PaperTable1() (*Table, error) {
 	return t, nil
 }
 
-// mixedSettings finds the rows of a table whose runs differ in more than seed and source (initial
-// weights, width, data sizes, training): their cells would average unlike runs as if they were
-// seeds. A store holding the runs of two profiles, or of --init none beside the CIFAR-27 chain,
-// does that when all its results are tabulated (Store.All); "mvc dg" tabulates one plan's runs.
-type mixedSettings map[string]map[string]bool
+// mixedSettings finds the rows of a table whose runs of one source differ in more than seed
+// (initial weights, width, data sizes, training): a cell would average unlike runs as if they
+// were seeds. Runs of different sources may differ (a profile sets training-set sizes per
+// source). A store holding the runs of two profiles, or of --init none beside the CIFAR-27
+// chain, does that when all its results are tabulated (Store.All); "mvc dg" tabulates one
+// plan's runs. Keyed by row, then source, then the settings' hash.
+type mixedSettings map[string]map[string]map[string]bool
 
 // add records the setting of one run of row.
 func (m mixedSettings) add(row string, s RunSpec) {
+	source := s.Source
 	s.Seed, s.Model.Seed, s.Source = 0, 0, ""
 	if m[row] == nil {
-		m[row] = map[string]bool{}
+		m[row] = map[string]map[string]bool{}
 	}
-	m[row][s.Hash()] = true
+	if m[row][source] == nil {
+		m[row][source] = map[string]bool{}
+	}
+	m[row][source][s.Hash()] = true
 }
 
-// notes says which rows mix settings, in row-name order; nil when none does.
+// notes says which rows mix settings within a source, with the most settings any of their
+// sources has, in row-name order; nil when none does.
 func (m mixedSettings) notes() []string {
 	var rows []string
-	for row, settings := range m {
-		if len(settings) > 1 {
-			rows = append(rows, fmt.Sprintf("%s (%d)", row, len(settings)))
+	for row, sources := range m {
+		most := 0
+		for _, settings := range sources {
+			most = max(most, len(settings))
+		}
+		if most > 1 {
+			rows = append(rows, fmt.Sprintf("%s (%d)", row, most))
 		}
 	}
 	if rows == nil {
