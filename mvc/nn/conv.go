@@ -101,10 +101,28 @@ var defaultConvImpl = convAuto
 // from shifted slices and matrix products (see the package documentation); on other backends
 // (XLA) it is GoMLX's Convolve.
 func Conv2D(x, kernel *Node, stride int, pad Padding) *Node {
-	return conv2D(x, kernel, stride, pad, defaultConvImpl)
+	return conv2D(x, kernel, nil, stride, pad, defaultConvImpl)
 }
 
-func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
+// Conv2DWithBias is Conv2D(x, kernel, stride, pad) plus bias [out] on every output pixel (the
+// usual convolution layer). On the pure-Go backend the bias is added inside the convolution, where
+// its gradient costs no copy of the output gradient (see MatMulReshaped); the values are the same.
+func Conv2DWithBias(x, kernel, bias *Node, stride int, pad Padding) *Node {
+	if bias == nil || bias.Rank() != 1 || kernel.Rank() != 4 || bias.Shape().Dimensions[0] != kernel.Shape().Dimensions[3] {
+		panicf("nn.Conv2DWithBias: want bias [out] for kernel [kh, kw, in, out], got %v and %s", bias, kernel.Shape())
+	}
+	return conv2D(x, kernel, bias, stride, pad, defaultConvImpl)
+}
+
+// addBias adds bias [c] (nil: none) over the last axis of y [b, h, w, c].
+func addBias(y, bias *Node) *Node {
+	if bias == nil {
+		return y
+	}
+	return Add(y, Reshape(bias, 1, 1, 1, bias.Shape().Dimensions[0]))
+}
+
+func conv2D(x, kernel, bias *Node, stride int, pad Padding, impl convImpl) *Node {
 	if x.Rank() != 4 || kernel.Rank() != 4 {
 		panicf("nn.Conv2D: want x [batch, height, width, channels] and kernel [kh, kw, in, out], got %s and %s",
 			x.Shape(), kernel.Shape())
@@ -126,8 +144,8 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 		impl = chooseConv(x, kh, kw, c)
 	}
 	if impl == convNative {
-		return Convolve(x, kernel).StridePerAxis(stride, stride).
-			PaddingPerDim([][2]int{{pad.Top, pad.Bottom}, {pad.Left, pad.Right}}).Done()
+		return addBias(Convolve(x, kernel).StridePerAxis(stride, stride).
+			PaddingPerDim([][2]int{{pad.Top, pad.Bottom}, {pad.Left, pad.Right}}).Done(), bias)
 	}
 	n := b * ho * wo
 	if impl == convIm2col && stride == kh && stride == kw && pad.IsZero() && h == ho*kh && w == wo*kw {
@@ -135,10 +153,10 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 		// reshape and one transposition, [b, ho, kh, wo, kw, c] -> [b, ho, wo, kh, kw, c].
 		patches := TransposeAllAxes(Reshape(x, b, ho, kh, wo, kw, c), 0, 1, 3, 2, 4, 5)
 		out := MatMul2D(Reshape(patches, n, kh*kw*c), Reshape(kernel, kh*kw*c, cout))
-		return Reshape(out, b, ho, wo, cout)
+		return addBias(Reshape(out, b, ho, wo, cout), bias)
 	}
 	if impl == convGather {
-		return gatherConv(x, kernel, stride, pad)
+		return gatherConv(x, kernel, bias, stride, pad)
 	}
 	xp := padImages(x, pad, 0)
 	switch impl {
@@ -156,7 +174,7 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 				}
 			}
 		}
-		return Reshape(out, b, ho, wo, cout)
+		return addBias(Reshape(out, b, ho, wo, cout), bias)
 	default:
 		parts := make([]*Node, 0, kh*kw)
 		for i := range kh {
@@ -176,7 +194,7 @@ func conv2D(x, kernel *Node, stride int, pad Padding, impl convImpl) *Node {
 		} else {
 			out = MatMul2D(patches, k2)
 		}
-		return Reshape(out, b, ho, wo, cout)
+		return addBias(Reshape(out, b, ho, wo, cout), bias)
 	}
 }
 
@@ -191,8 +209,9 @@ const gatherRowMultiple = 16
 // gatherConv convolves x [b, h, w, c] with kernel [kh, kw, c, cout] after zero padding: the
 // patches are gathered from the padded images seen as rows [b*hp, wp*c], one window row (kw*c
 // contiguous values, rounded up to gatherRowMultiple with the next values, which meet zero rows
-// of the kernel) per copy, and multiplied by the kernel in one product.
-func gatherConv(x, kernel *Node, stride int, pad Padding) *Node {
+// of the kernel) per copy, and multiplied by the kernel in one product; bias [cout] (nil: none) is
+// added to the product.
+func gatherConv(x, kernel, bias *Node, stride int, pad Padding) *Node {
 	xd, kd := x.Shape().Dimensions, kernel.Shape().Dimensions
 	b, h, w, c := xd[0], xd[1], xd[2], xd[3]
 	kh, kw, cout := kd[0], kd[1], kd[3]
@@ -205,13 +224,12 @@ func gatherConv(x, kernel *Node, stride int, pad Padding) *Node {
 	hp, wp := xp.Shape().Dimensions[1], xp.Shape().Dimensions[2]
 	rows := Reshape(xp, b*hp, wp*c)
 	starts := Reshape(Const(x.Graph(), patchStarts(b, hp, ho, wo, kh, stride, c, 0, 0)), b*ho*wo*kh, 2)
-	patches := Reshape(GatherSlices(rows, []int{0, 1}, starts, []int{1, paddedLen}, false), b*ho*wo, kh*paddedLen)
+	patches := GatherSlices(rows, []int{0, 1}, starts, []int{1, paddedLen}, false) // [b*ho*wo*kh, 1, paddedLen]
 	k := Reshape(kernel, kh, rowLen, cout)
 	if paddedLen > rowLen {
 		k = Pad(k, ScalarZero(x.Graph(), k.DType()), compute.PadAxis{}, compute.PadAxis{End: paddedLen - rowLen}, compute.PadAxis{})
 	}
-	out := MatMul2D(patches, Reshape(k, kh*paddedLen, cout))
-	return Reshape(out, b, ho, wo, cout)
+	return MatMulReshaped(patches, b*ho*wo, Reshape(k, kh*paddedLen, cout), bias, b, ho, wo, cout)
 }
 
 // patchStarts returns the start (row, column) of every window row gathered from padded images

@@ -99,3 +99,23 @@ func ExampleDepthwiseConv2D() {
 	// channel 0: [4 6 4] [6 9 6] [4 6 4]
 	// channel 1: [1 2 3] [4 5 6] [7 8 9]
 }
+
+// ExampleMatMulReshaped applies one dense layer (weights [3, 2], bias [2]) to every token of a
+// batch of token sequences [batch=1, tokens=2, features=3], as a transformer's projections do:
+// the tokens are seen as 2 rows of 3 features and the result is given back as [1, 2, 2].
+func ExampleMatMulReshaped() {
+	backend, err := mvc.NewBackend("go")
+	if err != nil {
+		panic(err)
+	}
+	tokens := [][][]float32{{{1, 0, 2}, {0, 1, 1}}}
+	weights := [][]float32{{1, 0}, {0, 1}, {1, 1}}
+	bias := []float32{10, 20}
+	exec := MustNewExec(backend, func(x, w, b *Node) *Node {
+		return nn.MatMulReshaped(x, 2, w, b, 1, 2, 2)
+	})
+	out := exec.MustCall(tokens, weights, bias)[0]
+	fmt.Println(out.Shape(), out.Value())
+	// Output:
+	// (Float32)[1, 2, 2] [[[13 22] [11 22]]]
+}

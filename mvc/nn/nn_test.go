@@ -109,7 +109,7 @@ func TestConv2DAgainstConvolve(t *testing.T) {
 			name := fmt.Sprintf("case %d impl %d", ci, impl)
 			x, k := randomTensor(uint64(ci), c.x...), randomTensor(uint64(ci+100), c.k...)
 			compareWithNative(t, name,
-				func(in []*Node) *Node { return conv2D(in[0], in[1], c.stride, c.pad, impl) },
+				func(in []*Node) *Node { return conv2D(in[0], in[1], nil, c.stride, c.pad, impl) },
 				func(in []*Node) *Node {
 					return Convolve(in[0], in[1]).StridePerAxis(c.stride, c.stride).
 						PaddingPerDim([][2]int{{c.pad.Top, c.pad.Bottom}, {c.pad.Left, c.pad.Right}}).Done()
@@ -124,13 +124,13 @@ func TestConv2DAgainstConvolve(t *testing.T) {
 func TestConv2DPatchifyGradient(t *testing.T) {
 	x, k := randomTensor(7, 1, 12, 12, 3), randomTensor(107, 6, 6, 3, 2)
 	// The patchify formulation (reshape and transpose) against the general im2col (slices).
-	got := valueAndGrads(t, func(in []*Node) *Node { return conv2D(in[0], in[1], 6, Valid, convIm2col) }, x, k)
-	want := valueAndGrads(t, func(in []*Node) *Node { return conv2D(in[0], in[1], 6, Valid, convIm2colAutodiff) }, x, k)
+	got := valueAndGrads(t, func(in []*Node) *Node { return conv2D(in[0], in[1], nil, 6, Valid, convIm2col) }, x, k)
+	want := valueAndGrads(t, func(in []*Node) *Node { return conv2D(in[0], in[1], nil, 6, Valid, convIm2colAutodiff) }, x, k)
 	for i := range got {
 		assertClose(t, fmt.Sprintf("patchify output %d", i), got[i], want[i], 1e-5)
 	}
 	for _, impl := range []convImpl{convIm2col, convTaps} {
-		f := func(in []*Node) *Node { return conv2D(in[0], in[1], 6, Valid, impl) }
+		f := func(in []*Node) *Node { return conv2D(in[0], in[1], nil, 6, Valid, impl) }
 		checkNumericGradient(t, fmt.Sprintf("patchify impl %d", impl), f, []*tensors.Tensor{x, k}, 0, []int{0, 1, 50, 431})
 		checkNumericGradient(t, fmt.Sprintf("patchify impl %d", impl), f, []*tensors.Tensor{x, k}, 1, []int{0, 7, 100, 215})
 	}
@@ -401,5 +401,37 @@ func TestDebiasedMomentum(t *testing.T) {
 		if math.Abs(float64(m)-c.want) > 1e-6 || next != c.count+1 {
 			t.Errorf("count %d: momentum %g, next %d; want %g, %d", c.count, m, next, c.want, c.count+1)
 		}
+	}
+}
+
+// The convolution with its bias added inside (Conv2DWithBias) gives exactly the values and
+// gradients of the convolution followed by a broadcast bias: only the layout of the work changes.
+func TestConv2DWithBiasEqualsConvPlusBias(t *testing.T) {
+	x, k, bias := randomTensor(11, 2, 7, 6, 3), randomTensor(12, 3, 3, 3, 5), randomTensor(13, 5)
+	fused := valueAndGrads(t, func(in []*Node) *Node { return Conv2DWithBias(in[0], in[1], in[2], 1, Symmetric(1)) }, x, k, bias)
+	plain := valueAndGrads(t, func(in []*Node) *Node {
+		return Add(Conv2D(in[0], in[1], 1, Symmetric(1)), Reshape(in[2], 1, 1, 1, 5))
+	}, x, k, bias)
+	for i, what := range []string{"output", "dx", "dkernel", "dbias"} {
+		assertClose(t, "Conv2DWithBias "+what, fused[i], plain[i], 0)
+	}
+}
+
+// MatMulReshaped with a bias equals the product of the reshaped input plus the bias, reshaped,
+// in its values and gradients.
+func TestMatMulReshapedEqualsReshapes(t *testing.T) {
+	a, b, bias := randomTensor(21, 4, 3, 6), randomTensor(22, 6, 5), randomTensor(23, 5)
+	fused := valueAndGrads(t, func(in []*Node) *Node { return MatMulReshaped(in[0], 12, in[1], in[2], 4, 3, 5) }, a, b, bias)
+	plain := valueAndGrads(t, func(in []*Node) *Node {
+		y := Add(MatMul2D(Reshape(in[0], 12, 6), in[1]), Reshape(in[2], 1, 5))
+		return Reshape(y, 4, 3, 5)
+	}, a, b, bias)
+	for i, what := range []string{"output", "da", "db", "dbias"} {
+		assertClose(t, "MatMulReshaped "+what, fused[i], plain[i], 0)
+	}
+	noBias := valueAndGrads(t, func(in []*Node) *Node { return MatMulReshaped(in[0], 12, in[1], nil) }, a, b)
+	want := valueAndGrads(t, func(in []*Node) *Node { return MatMul2D(Reshape(in[0], 12, 6), in[1]) }, a, b)
+	for i := range noBias {
+		assertClose(t, fmt.Sprintf("MatMulReshaped without bias, output %d", i), noBias[i], want[i], 0)
 	}
 }

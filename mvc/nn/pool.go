@@ -124,12 +124,13 @@ func inverseCounts(h, w, k, stride int, pad Padding, ho, wo int) *tensors.Tensor
 // GoMLX's ReduceMax gradient, which costs two more passes (Sign twice).
 func tiledMax(t *Node) *Node {
 	d := t.Shape().Dimensions
-	kept := []int{d[0], d[1], 1, d[3], 1, d[5]}
 	var dy, y *Node
 	ti := IdentityWithCustomGradient(t, func(x, _ *Node) *Node {
-		// Same-shape operands take the backend's vectorized paths; broadcasting ones do not.
-		atMax := Equal(x, BroadcastToDims(Reshape(y, kept...), d...))
-		return Where(atMax, BroadcastToDims(Reshape(dy, kept...), d...), ScalarZero(x.Graph(), x.DType()))
+		// Same-shape operands take the backend's vectorized paths; broadcasting ones do not. The
+		// window axes are broadcast in place, without a reshape, which would copy y: the next
+		// layer uses it too.
+		atMax := Equal(x, ExpandAndBroadcast(y, d, []int{2, 4}))
+		return Where(atMax, ExpandAndBroadcast(dy, d, []int{2, 4}), ScalarZero(x.Graph(), x.DType()))
 	})
 	y = IdentityWithCustomGradient(ReduceMax(ti, 2, 4), func(_, v *Node) *Node {
 		dy = v

@@ -117,11 +117,10 @@ func (b *builder) conv(scope *model.Scope, x *Node, filters, kh, kw, stride int,
 		rel := strings.TrimPrefix(strings.TrimPrefix(path, b.root), "/")
 		b.firstConv = &firstConv{shape: [4]int{kh, kw, in, filters}, path: rel}
 	}
-	y := nn.Conv2D(x, kernel, stride, pad)
 	if bias {
-		y = Add(y, lastAxis(b.weight(scope, "biases", b.init, filters), 4))
+		return nn.Conv2DWithBias(x, kernel, b.weight(scope, "biases", b.init, filters), stride, pad)
 	}
-	return y
+	return nn.Conv2D(x, kernel, stride, pad)
 }
 
 // lastAxis reshapes v [c] to rank dimensions [1, ..., 1, c], to broadcast over the last axis.
@@ -172,7 +171,11 @@ func (b *builder) dense(scope *model.Scope, x *Node, units int, bias bool) *Node
 		for _, d := range lead {
 			n *= d
 		}
-		y = Reshape(nn.MatMul2D(Reshape(x, n, in), w), append(append([]int(nil), lead...), units)...)
+		var bv *Node
+		if bias {
+			bv = b.weight(scope, "biases", b.init, units)
+		}
+		return nn.MatMulReshaped(x, n, w, bv, append(append([]int(nil), lead...), units)...)
 	}
 	if bias {
 		y = Add(y, lastAxis(b.weight(scope, "biases", b.init, units), y.Rank()))
