@@ -31,9 +31,18 @@ func recordProduct(y *Node) {
 }
 
 // chainedDot is DotGeneral(lhs, ..., rhs, ...) run after the previous product of the graph, with
-// the barrier on rhs (the smaller operand at every call site).
+// the barrier on rhs (a weight at its call sites).
 func chainedDot(lhs *Node, lhsContracting, lhsBatch []int, rhs *Node, rhsContracting, rhsBatch []int) *Node {
 	y := DotGeneral(lhs, lhsContracting, lhsBatch, afterPreviousProduct(rhs), rhsContracting, rhsBatch)
+	recordProduct(y)
+	return y
+}
+
+// chainedDotAfterLHS is chainedDot with the barrier on lhs instead: for products whose rhs is a
+// large tensor with other uses (which the barrier would copy) and whose lhs is made for this
+// product alone (a transposition), which the barrier passes on without a copy.
+func chainedDotAfterLHS(lhs *Node, lhsContracting, lhsBatch []int, rhs *Node, rhsContracting, rhsBatch []int) *Node {
+	y := DotGeneral(afterPreviousProduct(lhs), lhsContracting, lhsBatch, rhs, rhsContracting, rhsBatch)
 	recordProduct(y)
 	return y
 }

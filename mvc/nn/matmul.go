@@ -74,11 +74,13 @@ func matMul(a *Node, n int, b, bias *Node, outDims []int) *Node {
 		a2 = Reshape(ta, n, k)
 	}
 	tb = IdentityWithCustomGradient(b, func(_, _ *Node) *Node {
+		// The barrier goes on the transposition, made for this product alone: on a2 or dy, which
+		// other products read too, it would copy them.
 		if k < m {
 			// Transposing a [n, k] is the cheaper: db = a^T . dy.
-			return chainedDot(Transpose(a2, 0, 1), []int{1}, nil, dy, []int{0}, nil)
+			return chainedDotAfterLHS(Transpose(a2, 0, 1), []int{1}, nil, dy, []int{0}, nil)
 		}
-		return Transpose(chainedDot(Transpose(dy, 0, 1), []int{1}, nil, a2, []int{0}, nil), 0, 1)
+		return Transpose(chainedDotAfterLHS(Transpose(dy, 0, 1), []int{1}, nil, a2, []int{0}, nil), 0, 1)
 	})
 	y := chainedDot(a2, []int{1}, nil, tb, []int{0}, nil)
 	out := IdentityWithCustomGradient(y, func(_, v *Node) *Node {
