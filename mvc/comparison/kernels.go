@@ -116,7 +116,7 @@ func (k *Kernels) fromCheckpoint(path string) ([]float32, error) {
 		return nil, errors.WithMessage(err, "comparison")
 	}
 	m, err := zoo.New(spec.Model, zoo.Config{Classes: spec.Classes, InputSize: spec.Size, Channels: 3, Width: spec.Width,
-		NeuRN: spec.NeuRN > 0, NeuRNKernel: spec.NeuRN, Seed: int64(spec.Seed)})
+		NeuRN: spec.NeuRN > 0, NeuRNKernel: spec.NeuRN, Seed: int64(spec.Seed), Init: spec.Init})
 	if err != nil {
 		return nil, errors.Wrapf(err, "comparison: rebuilding the model of %s", path)
 	}
@@ -142,12 +142,12 @@ func (k *Kernels) fromInitial(p Profile, opts Options) ([]float32, error) {
 	if opts.Backend == nil {
 		return nil, errors.Errorf("comparison: %s has no checkpoint and no backend was given to initialise its weights", k.Label())
 	}
-	width := p.Width
+	width, init := p.Width, ""
 	if c, err := runs.LookupCIFAR27(opts.RunProfile); err == nil {
-		width = c.WidthOf(k.Name) // the width its CIFAR-27 run would have
+		width, init = c.WidthOf(k.Name), c.InitOf(k.Name) // as its CIFAR-27 run would be built
 	}
 	cfg := zoo.Config{Classes: CIFAR27Classes, InputSize: CIFAR27Size, Channels: 3, Width: width, NeuRN: k.NeuRN,
-		NeuRNKernel: NeuRNKernel, Seed: 1}
+		NeuRNKernel: NeuRNKernel, Seed: 1, Init: init}
 	m, err := zoo.New(k.Name, cfg)
 	if err != nil {
 		return nil, errors.Wrap(err, "comparison")

@@ -81,7 +81,7 @@ const (
 // ONNX backbone in file onnx.
 func ZooFactory(onnx string) Factory {
 	return FactoryFunc(func(m ModelSpec) (train.ModelFn, error) {
-		spec := runs.Spec{Model: m.Name, NeuRN: m.NeuRN, Width: m.Width, Classes: m.Classes, Size: m.Size, Seed: m.Seed}
+		spec := runs.Spec{Model: m.Name, NeuRN: m.NeuRN, Width: m.Width, Classes: m.Classes, Size: m.Size, Seed: m.Seed, Init: m.Init}
 		switch m.Impl {
 		case "onnx":
 			if onnx == "" {
@@ -119,7 +119,7 @@ func cifarInit(profile string) func(m ModelSpec) string {
 		if err != nil || m.Impl != "zoo" {
 			return ""
 		}
-		name, ok := p.Makes(m.Name, m.NeuRN, m.Width, m.Size)
+		name, ok := p.Makes(m.Name, m.NeuRN, m.Width, m.Size, m.Init)
 		if !ok {
 			return ""
 		}
@@ -151,7 +151,7 @@ func cifarRunReady(out, rel, profile string, m ModelSpec) bool {
 	if _, err := os.Stat(filepath.Join(dir, train.CheckpointFile)); err != nil {
 		return false
 	}
-	spec := runs.Spec{Model: m.Name, NeuRN: m.NeuRN, Width: m.Width, Classes: 27, Size: m.Size, Seed: 1}
+	spec := runs.Spec{Model: m.Name, NeuRN: m.NeuRN, Width: m.Width, Classes: 27, Size: m.Size, Seed: 1, Init: m.Init}
 	return p.Current(dir, spec) == nil
 }
 

@@ -31,6 +31,9 @@ type ModelSpec struct {
 	// "dg" for this package's [DigitNet]): part of a run's identity, so that results of one
 	// implementation are never taken for another's.
 	Impl string `json:"impl,omitempty"`
+	// Init chooses the kernels' initializer ("" for the architecture's reference; zoo.InitHe), as
+	// the CIFAR-27 run the model starts from was built: part of a run's identity.
+	Init string `json:"init,omitempty"`
 }
 
 // Factory builds models by name: the project's model zoo through the command line, a tiny model

@@ -7,6 +7,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
 
 // DigitNetName is the factory name of the digits protocol's architecture, the DigitNet of the
@@ -32,6 +33,9 @@ type Table1Profile struct {
 	Models []string
 	Width  float64
 	Widths map[string]float64
+	// Inits are the models' kernel initializers where they differ from the architecture's
+	// reference (ModelSpec.Init): those of the CIFAR-27 runs they start from.
+	Inits map[string]string
 	// NeuRN is the window k of the +NeuRN rows (the paper's default, 3).
 	NeuRN int
 	// RandConvModels get an extra +RandConv row with RandConv's settings.
@@ -64,9 +68,9 @@ var Table1Profiles = map[string]Table1Profile{
 		Training: Training{TrainImages: 160, TestImages: 64, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 2},
 	},
 	"quick": {
-		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25 (MobileNetV2 0.5), each from its model's quick CIFAR-27 run; per source the first 10,000 MNIST, all 7,291 USPS, 10,000 SYN or SVHN and 8,000 MNIST-M training images (10% held out for early stopping, patience 5), batches of 128, at most 15 epochs, Adam at 0.001 (VGG19 0.0001, EfficientNetB0 0.003), 2,000 test images per target, 1 seed (`--seeds N` adds more)",
+		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25 (MobileNetV2 0.5; VGG19 with He initialization), each from its model's quick CIFAR-27 run; per source the first 10,000 MNIST, all 7,291 USPS, 10,000 SYN or SVHN and 8,000 MNIST-M training images (10% held out for early stopping, patience 5), batches of 128, at most 15 epochs, Adam at 0.001 (VGG19 0.0001, EfficientNetB0 0.003), 2,000 test images per target, 1 seed (`--seeds N` adds more)",
 		Cost:   "see figures/README.md for the measured sweeps",
-		Models: table1ModelNames(), Width: 0.25, Widths: map[string]float64{"mobilenetv2": 0.5}, NeuRN: 3,
+		Models: table1ModelNames(), Width: 0.25, Widths: map[string]float64{"mobilenetv2": 0.5}, Inits: map[string]string{"vgg19": zoo.InitHe}, NeuRN: 3,
 		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1, InitFromCIFAR27: true,
 		Training:      Training{TestImages: 2000, BatchSize: 128, MaxEpochs: 15},
 		TrainImages:   map[string]int{data.DomainMNIST: 10000, data.DomainSYN: 10000, data.DomainSVHN: 10000, data.DomainMNISTM: 8000},
@@ -94,6 +98,9 @@ var Table1Profiles = map[string]Table1Profile{
 // 94.6-95.8% on MNIST's test images with its best epoch before the cap, at the 95% a model that
 // learned MNIST should reach: the quick profile trains on 10,000.
 var quickLearningRates = map[string]float64{"vgg19": 1e-4, "efficientnetb0": 3e-3}
+
+// InitOf returns the kernel initializer of the model's runs (ModelSpec.Init).
+func (p Table1Profile) InitOf(model string) string { return p.Inits[model] }
 
 // WidthOf returns the width multiplier of the model's runs: its entry in Widths, else Width.
 func (p Table1Profile) WidthOf(model string) float64 {
@@ -216,6 +223,7 @@ func (p Table1Profile) Specs(o PlanOptions) ([]RunSpec, error) {
 			for _, v := range variants {
 				for _, src := range domains {
 					m := o.model(name, p.WidthOf(name), v.k, seed)
+					m.Init = p.InitOf(name)
 					s := RunSpec{
 						Experiment: ExperimentTable1, Model: m, Input: Input{RandConv: v.rc},
 						Source: src, Targets: slices.Clone(domains), Seed: seed, DataSeed: 1, Training: p.Training,

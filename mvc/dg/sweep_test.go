@@ -429,8 +429,8 @@ func TestTable1ProfilesMatchCIFAR27(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range p.Models {
-			if _, ok := c.Makes(m, 0, p.WidthOf(m), 32); !ok {
-				t.Errorf("%s: %s at width %g has no CIFAR-27 run (the step builds it at %g)", name, m, p.WidthOf(m), c.WidthOf(m))
+			if _, ok := c.Makes(m, 0, p.WidthOf(m), 32, p.InitOf(m)); !ok {
+				t.Errorf("%s: %s at width %g, init %q has no CIFAR-27 run (the step builds it at %g, init %q)", name, m, p.WidthOf(m), p.InitOf(m), c.WidthOf(m), c.InitOf(m))
 			}
 			if lr, ok := p.LearningRates[m]; ok && lr != c.LearningRateOf(m) {
 				t.Errorf("%s: %s learns at %g in Table 1 and %g on CIFAR-27", name, m, lr, c.LearningRateOf(m))

@@ -26,11 +26,27 @@ func TestCIFAR27Plan(t *testing.T) {
 		plan[1].Spec != (Spec{Model: zoo.AlexNet, NeuRN: 3, Width: 0.25, Classes: 27, Size: 32, Seed: 1}) {
 		t.Errorf("quick plan starts %+v, %+v", plan[0], plan[1])
 	}
-	if name, ok := p.Makes(zoo.VGG19, 3, 0.25, 32); !ok || name != "cifar27-vgg19-neurn3-quick" {
+	if name, ok := p.Makes(zoo.VGG19, 3, 0.25, 32, zoo.InitHe); !ok || name != "cifar27-vgg19-neurn3-quick" {
 		t.Errorf("Makes(vgg19, 3, 0.25, 32) = %q, %v", name, ok)
 	}
-	if _, ok := p.Makes(zoo.VGG19, 3, 1, 32); ok {
+	if _, ok := p.Makes(zoo.VGG19, 3, 1, 32, zoo.InitHe); ok {
 		t.Error("the quick step makes a full-width run")
+	}
+	// VGG19 trains with He initialization in the quick profile, and says so in its settings
+	// (recorded by the Table 1 runs that start from it); other models keep their reference's.
+	if _, ok := p.Makes(zoo.VGG19, 3, 0.25, 32, ""); ok {
+		t.Error("the quick step makes a VGG19 run with Glorot initialization")
+	}
+	for _, r := range plan {
+		if want := map[bool]string{true: zoo.InitHe, false: ""}[r.Spec.Model == zoo.VGG19]; r.Spec.Init != want {
+			t.Errorf("%s: init %q, want %q", r.Name, r.Spec.Init, want)
+		}
+	}
+	if s := p.Settings(zoo.VGG19); !strings.HasSuffix(s, ", init he") {
+		t.Errorf("Settings(vgg19) = %q, want it to end with the initializer", s)
+	}
+	if s := p.Settings(zoo.DenseNet121); strings.Contains(s, "init") {
+		t.Errorf("Settings(densenet121) = %q, want no initializer named", s)
 	}
 	// A model's own width replaces the profile's in its runs, its name check and its settings.
 	p.Widths = map[string]float64{zoo.VGG19: 0.5}
@@ -39,10 +55,10 @@ func TestCIFAR27Plan(t *testing.T) {
 			t.Errorf("%s: width %g, want %g", r.Name, r.Spec.Width, want)
 		}
 	}
-	if _, ok := p.Makes(zoo.VGG19, 0, 0.5, 32); !ok {
+	if _, ok := p.Makes(zoo.VGG19, 0, 0.5, 32, p.InitOf(zoo.VGG19)); !ok {
 		t.Error("Makes(vgg19, 0, 0.5, 32) = false with Widths[vgg19] = 0.5")
 	}
-	if _, ok := p.Makes(zoo.VGG19, 0, 0.25, 32); ok {
+	if _, ok := p.Makes(zoo.VGG19, 0, 0.25, 32, p.InitOf(zoo.VGG19)); ok {
 		t.Error("Makes(vgg19, 0, 0.25, 32) = true with Widths[vgg19] = 0.5")
 	}
 	if s := p.Settings(zoo.VGG19); !strings.HasPrefix(s, "width 0.5,") {

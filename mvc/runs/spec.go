@@ -37,6 +37,9 @@ type Spec struct {
 	Size int `json:"size"`
 	// Seed seeds the weights' initialisation, the validation split and the shuffling (0 means 1).
 	Seed uint64 `json:"seed"`
+	// Init chooses the kernels' initializer (zoo.Config.Init): "" for the architecture's
+	// reference, zoo.InitHe for He normal with fan-out.
+	Init string `json:"init,omitempty"`
 }
 
 // withDefaults fills the zero values the fields document, except Classes.
@@ -75,6 +78,10 @@ func (s Spec) Validate() error {
 		return mvc.InputErrorf("model spec: input size must be >= 1, got %d", s.Size)
 	case s.Classes < 1:
 		return mvc.InputErrorf("model spec: %d classes", s.Classes)
+	case s.Init != "" && s.Init != zoo.InitHe:
+		return mvc.InputErrorf("model spec: initializer %q: want none (the architecture's) or %q", s.Init, zoo.InitHe)
+	case s.Init != "" && s.Model == ONNX:
+		return mvc.InputErrorf("model spec: an %s backbone keeps its weights; it takes no initializer (%q)", ONNX, s.Init)
 	}
 	return nil
 }
@@ -94,7 +101,7 @@ func (s Spec) Build() (train.ModelFn, error) {
 		return b.Model(s.Classes, backbone.Options{NeuRN: s.NeuRN, Output: s.ONNXOutput}), nil
 	}
 	m, err := zoo.New(s.Model, zoo.Config{Classes: s.Classes, InputSize: s.Size, Channels: 3, Width: s.Width,
-		NeuRN: s.NeuRN > 0, NeuRNKernel: s.NeuRN, Seed: int64(s.Seed)})
+		NeuRN: s.NeuRN > 0, NeuRNKernel: s.NeuRN, Seed: int64(s.Seed), Init: s.Init})
 	if err != nil {
 		return nil, mvc.InputErrorf("%w", err)
 	}
@@ -112,6 +119,9 @@ func (s Spec) String() string {
 	}
 	if s.Width != 1 && s.Width != 0 {
 		name += fmt.Sprintf(", width %g", s.Width)
+	}
+	if s.Init == zoo.InitHe {
+		name += ", He initialization"
 	}
 	return name
 }

@@ -53,7 +53,7 @@ func ExampleQuickConfig() {
 	_, err := zoo.New("resnet18", cfg)
 	fmt.Println(err)
 	// Output:
-	// {Classes:10 InputSize:32 Channels:3 Width:0.25 NeuRN:false NeuRNKernel:3 Seed:1}
+	// {Classes:10 InputSize:32 Channels:3 Width:0.25 NeuRN:false NeuRNKernel:3 Seed:1 Init:}
 	// zoo: model resnet18: Width must be a positive number, got 0
 }
 

@@ -68,6 +68,9 @@ func makeDivisible(v float64, divisor int) int {
 // initializer returns the variable initializer of the given kind for scope's store.
 func (b *builder) initializer(scope *model.Scope, kind initKind) model.VariableInitializer {
 	store := scope.Store()
+	if b.cfg.Init == InitHe {
+		kind = initHeFanOut
+	}
 	return func(g *Graph, shape shapes.Shape) *Node {
 		if shape.Rank() <= 1 {
 			return Zeros(g, shape)

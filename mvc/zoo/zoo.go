@@ -40,7 +40,17 @@ type Config struct {
 	NeuRNKernel int
 	// Seed seeds the initialization of the weights (through [Model.NewStore]).
 	Seed int64
+	// Init chooses the kernels' initializer: "" for the family's reference (Keras' Glorot
+	// uniform for the Keras families), or InitHe for He normal with fan-out, N(0, 2 / fan_out),
+	// torchvision's initializer of VGG's and ResNet's convolutions, for every kernel. A deep
+	// network without batch normalization (VGG19) trained from scratch needs it: Glorot's
+	// variance halves the signal's at every ReLU layer.
+	Init string
 }
+
+// InitHe is the Config.Init value for He normal initialization with fan-out (kaiming_normal_,
+// mode "fan_out", nonlinearity "relu"; He et al., ICCV 2015).
+const InitHe = "he"
 
 // Model is one architecture of the zoo with its configuration. Build its graph with
 // [Model.Logits] inside a GoMLX model function (model.Exec, train.Trainer).
@@ -169,6 +179,8 @@ func (c Config) validate() error {
 	case c.NeuRNKernel < 0 || (c.NeuRNKernel > 0 && c.NeuRNKernel%2 == 0):
 		return errors.Errorf("NeuRNKernel must be odd and >= 1 (or 0 for the default %d), got %d",
 			neurn.DefaultKernelSize, c.NeuRNKernel)
+	case c.Init != "" && c.Init != InitHe:
+		return errors.Errorf("Init must be empty (the family's initializer) or %q, got %q", InitHe, c.Init)
 	}
 	return nil
 }

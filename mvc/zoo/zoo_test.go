@@ -307,3 +307,53 @@ func TestNameConstants(t *testing.T) {
 		t.Errorf("Names() = %v, the constants %v", got, consts)
 	}
 }
+
+// Config.Init "he" draws every kernel from N(0, 2 / fan_out) instead of the family's initializer
+// (VGG19: Keras' Glorot uniform, standard deviation sqrt(2 / (fan_in + fan_out))); other values
+// are refused.
+func TestConfigInitHe(t *testing.T) {
+	std := func(init string) (float64, [4]int) {
+		m, err := New("vgg19", Config{Classes: 10, InputSize: 32, Channels: 3, Width: 0.25, Seed: 3, Init: init})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store, err := m.NewStore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec, err := model.NewExec(mvc.MustBackend(), store, m.Logits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer exec.Finalize()
+		out, err := exec.Call(tensors.FromFlatDataAndDimensions(make([]float32, 32*32*3), 1, 32, 32, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[0].FinalizeAll()
+		// The second convolution (16 inputs) has more values than the first for a steady estimate.
+		v := store.GetVariable("/block1_conv2/weights")
+		if v == nil {
+			t.Fatal("no /block1_conv2/weights in the store")
+		}
+		values := tensors.MustCopyFlatData[float32](v.MustValue())
+		var sum2 float64
+		for _, x := range values {
+			sum2 += float64(x) * float64(x)
+		}
+		d := v.Shape().Dimensions
+		return math.Sqrt(sum2 / float64(len(values))), [4]int{d[0], d[1], d[2], d[3]}
+	}
+	glorot, d := std("")
+	he, _ := std(InitHe)
+	fanIn, fanOut := float64(d[0]*d[1]*d[2]), float64(d[0]*d[1]*d[3])
+	if want := math.Sqrt(2 / (fanIn + fanOut)); math.Abs(glorot/want-1) > 0.1 {
+		t.Errorf("family initializer: kernel std %.4f, want Glorot's %.4f", glorot, want)
+	}
+	if want := math.Sqrt(2 / fanOut); math.Abs(he/want-1) > 0.1 {
+		t.Errorf("Init %q: kernel std %.4f, want He's %.4f", InitHe, he, want)
+	}
+	if _, err := New("vgg19", Config{Classes: 10, InputSize: 32, Channels: 3, Width: 0.25, Init: "xavier"}); err == nil {
+		t.Error(`Init "xavier" accepted`)
+	}
+}
