@@ -18,6 +18,7 @@ import (
 	"github.com/mice2machines/mice2machines/mvc/runs"
 	"github.com/mice2machines/mice2machines/mvc/supervise"
 	"github.com/mice2machines/mice2machines/mvc/train"
+	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
 
 // workerEnvVar marks the training child process that "mvc train" supervises: a re-execution of
@@ -89,6 +90,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&o.spec.Width, "width", 1, "width multiplier of the architecture")
 	fs.IntVar(&o.spec.Size, "size", 32, "input images are resized to size x size x 3")
 	fs.Uint64Var(&o.spec.Seed, "seed", 1, "seed of the initialisation, validation split and shuffling")
+	fs.StringVar(&o.spec.Init, "kernel-init", "", "kernel initializer: empty for the architecture's reference, "+zoo.InitHe+
+		" for He normal with fan-out (the quick profile's VGG19)")
 	fs.StringVar(&o.data, "data", "", "training data: "+strings.Join(data.Names(), ", "))
 	fs.StringVar(&o.out, "out", "", "run directory (checkpoints, metrics)")
 	fs.StringVar(&o.init, "init", "", "checkpoint (run directory) to initialise the weights from; the head is new when class counts differ")
@@ -132,6 +135,10 @@ func (o *trainOptions) check() error {
 		return badInput("--neurn must be 0 (none) or odd, got %d", o.spec.NeuRN)
 	case !(o.spec.Width > 0):
 		return badInput("--width must be > 0, got %g", o.spec.Width)
+	case o.spec.Init != "" && o.spec.Init != zoo.InitHe:
+		return badInput("--kernel-init must be empty (the architecture's) or %q, got %q", zoo.InitHe, o.spec.Init)
+	case o.spec.Init != "" && o.spec.ONNX != "":
+		return badInput("--kernel-init does not apply to an ONNX backbone, which keeps its weights")
 	case o.spec.Size < 1:
 		return badInput("--size must be >= 1, got %d", o.spec.Size)
 	case o.epochs < 1:

@@ -106,6 +106,7 @@ func TestTrainBadFlags(t *testing.T) {
 		{[]string{"train", "--model", "digitnet", "--neurn", "4", "--data", "mnist", "--out", "x"}, "--neurn must be 0 (none) or odd"},
 		{[]string{"train", "--model", "digitnet", "--epochs", "0", "--data", "mnist", "--out", "x"}, "--epochs must be >= 1"},
 		{[]string{"train", "--model", "digitnet", "--shift", "-1", "--data", "mnist", "--out", "x"}, "--shift must be >= 0"},
+		{[]string{"train", "--model", "vgg19", "--kernel-init", "xavier", "--data", "mnist", "--out", "x"}, "--kernel-init must be empty"},
 		{[]string{"train", "--model", "digitnet", "--onnx", "m.onnx", "--data", "mnist", "--out", "x"}, "exclusive"},
 		{[]string{"train", "--model", "digitnet", "--data", "imagenet", "--out", "x", "--supervise=false"}, "want one of cifar27"},
 		{[]string{"eval", "--data", "mnist"}, "--ckpt is required"},
