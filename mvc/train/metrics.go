@@ -49,7 +49,7 @@ func (r *runner) writeSummary() error {
 	s := Summary{
 		Setup: r.state.Setup, Epochs: r.state.Epoch, BestEpoch: r.state.BestEpoch,
 		BestValAccuracy: r.state.BestValAccuracy, StoppedEarly: r.state.StoppedEarly,
-		Parameters: params, History: r.state.History,
+		Parameters: params, History: r.state.History, Versions: mvc.Versions(),
 	}
 	js, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {

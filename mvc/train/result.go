@@ -78,4 +78,8 @@ type Summary struct {
 	Parameters int `json:"parameters"`
 	// History holds every epoch's metrics, as [MetricsFile] does.
 	History []EpochMetrics `json:"history"`
+	// Versions are the Go, GoMLX and compute versions of the program that finished the run
+	// (mvc.Versions): the software behind its numbers. A run resumed under other versions
+	// records only the last.
+	Versions map[string]string `json:"versions,omitempty"`
 }

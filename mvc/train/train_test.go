@@ -183,6 +183,18 @@ func TestKillAndResumeGivesIdenticalRun(t *testing.T) {
 			t.Errorf("log line %d = %+v, want %+v", i+1, m, full.Epochs[i])
 		}
 	}
+	// The summary names the software that trained the run.
+	raw, err = os.ReadFile(filepath.Join(dir, ResultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum Summary
+	if err := json.Unmarshal(raw, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Versions["go"] == "" || sum.Epochs != len(full.Epochs) {
+		t.Errorf("%s: versions %v, epochs %d; want the Go version and %d epochs", ResultFile, sum.Versions, sum.Epochs, len(full.Epochs))
+	}
 	// Resuming a finished run returns it as it is.
 	again, err := Run(ctx, backend, cfg, ds, nil)
 	if err != nil {
