@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/mice2machines/mice2machines/mvc/reproduce"
 )
@@ -41,8 +44,12 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 			o.Only = append(o.Only, strings.TrimSpace(name))
 		}
 	}
-	if done, err := slurmFlags.handleReproduce(context.Background(), fs, o, stdout, stderr); done || err != nil {
+	// Interrupted (Ctrl-C, or SIGTERM from a scheduler), a training step saves its checkpoint at
+	// the step reached before the command exits, so the next run resumes there.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if done, err := slurmFlags.handleReproduce(ctx, fs, o, stdout, stderr); done || err != nil {
 		return err
 	}
-	return reproduce.Run(context.Background(), o)
+	return reproduce.Run(ctx, o)
 }
