@@ -156,6 +156,9 @@ func conv2D(x, kernel, bias *Node, stride int, pad Padding, impl convImpl) *Node
 		return addBias(Reshape(out, b, ho, wo, cout), bias)
 	}
 	if impl == convGather {
+		if kh == 1 && kw == 1 && stride == 1 && pad.IsZero() && c%gatherRowMultiple == 0 {
+			return pointwiseConv(x, kernel, bias)
+		}
 		return gatherConv(x, kernel, bias, stride, pad)
 	}
 	xp := padImages(x, pad, 0)
@@ -230,6 +233,19 @@ func gatherConv(x, kernel, bias *Node, stride int, pad Padding) *Node {
 		k = Pad(k, ScalarZero(x.Graph(), k.DType()), compute.PadAxis{}, compute.PadAxis{End: paddedLen - rowLen}, compute.PadAxis{})
 	}
 	return MatMulReshaped(patches, b*ho*wo, Reshape(k, kh*paddedLen, cout), bias, b, ho, wo, cout)
+}
+
+// pointwiseConv is gatherConv for a 1x1 kernel at stride 1 without padding, on images whose
+// channel count c is a multiple of gatherRowMultiple: every pixel's channels are then already a
+// patch row as gatherConv would gather it, so the images seen as [b*h*w, c] are the patch matrix,
+// with no gather forward and no scatter-add backward. The product is the same (same rows, same
+// inner dimension), so values and gradients are gatherConv's to the bit. With other channel
+// counts gatherConv's rows are longer than c (rounded up, against zero kernel rows), and a
+// product over c alone would round differently.
+func pointwiseConv(x, kernel, bias *Node) *Node {
+	xd, cout := x.Shape().Dimensions, kernel.Shape().Dimensions[3]
+	b, h, w, c := xd[0], xd[1], xd[2], xd[3]
+	return MatMulReshaped(x, b*h*w, Reshape(kernel, c, cout), bias, b, h, w, cout)
 }
 
 // patchStarts returns the start (row, column) of every window row gathered from padded images

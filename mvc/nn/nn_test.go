@@ -435,3 +435,22 @@ func TestMatMulReshapedEqualsReshapes(t *testing.T) {
 		assertClose(t, fmt.Sprintf("MatMulReshaped without bias, output %d", i), noBias[i], want[i], 0)
 	}
 }
+
+// A 1x1 convolution at stride 1 of images with a multiple of 16 channels is the product of the
+// pixels with the kernel (pointwiseConv); it gives the gathered formulation's values and
+// gradients to the bit, with and without a bias.
+func TestPointwiseConvEqualsGatherConv(t *testing.T) {
+	for _, c := range []int{16, 32} {
+		x, k, bias := randomTensor(31, 2, 5, 4, c), randomTensor(32, 1, 1, c, 6), randomTensor(33, 6)
+		fast := valueAndGrads(t, func(in []*Node) *Node { return pointwiseConv(in[0], in[1], in[2]) }, x, k, bias)
+		gathered := valueAndGrads(t, func(in []*Node) *Node { return gatherConv(in[0], in[1], in[2], 1, Valid) }, x, k, bias)
+		for i, what := range []string{"output", "dx", "dkernel", "dbias"} {
+			assertClose(t, fmt.Sprintf("pointwise convolution of %d channels, %s", c, what), fast[i], gathered[i], 0)
+		}
+		fast = valueAndGrads(t, func(in []*Node) *Node { return pointwiseConv(in[0], in[1], nil) }, x, k)
+		gathered = valueAndGrads(t, func(in []*Node) *Node { return gatherConv(in[0], in[1], nil, 1, Valid) }, x, k)
+		for i, what := range []string{"output", "dx", "dkernel"} {
+			assertClose(t, fmt.Sprintf("pointwise convolution of %d channels without bias, %s", c, what), fast[i], gathered[i], 0)
+		}
+	}
+}
