@@ -134,12 +134,14 @@ func lookup(name string) (*spec, error) {
 	return s, nil
 }
 
-// QuickConfig returns the configuration later CPU sweeps use for the named model: 32x32x3
+// QuickConfig returns the named model's small CPU configuration, the one the speed benchmarks
+// (BenchmarkTrainQuick, "mvc bench train", the PyTorch comparison) and the tests build: 32x32x3
 // images, 10 classes (callers set their own), NeuRN off with k = 3, seed 1, and the model's quick
 // width: 1 for DigitNet (its full size), 1/8 for VGG19, AlexNet and ViT (whose full widths are
 // dense-layer heavy), 1/4 for the others. The images are resized inside the model to its minimum
-// input where it has one (63 for AlexNet, 71 for Xception, 75 for InceptionV3). The README's
-// "Speed" section lists how fast each quick model trains on the CPU.
+// input where it has one (63 for AlexNet, 71 for Xception, 75 for InceptionV3). The quick training
+// profiles (package runs, package dg) choose their own widths: 1/4 for every model but MobileNetV2
+// (1/2). The README's "Speed" section lists how fast each model trains on the CPU at both.
 func QuickConfig(name string) (Config, error) {
 	s, err := lookup(name)
 	if err != nil {

@@ -323,7 +323,7 @@ def time_loop(step, duration, warmup):
 
 def bench_train(name, args):
     torch.manual_seed(args.seed)
-    model, width, size = build(name)
+    model, width, size = build(name, width=args.width)
     model.train()
     params = trainable_params(model)
     gen = torch.Generator().manual_seed(args.seed)
@@ -344,8 +344,11 @@ def bench_train(name, args):
         "images_per_second": n / wall, "images_per_cpu_second": n / cpu if cpu > 0 else None,
         "best_step_images_per_second": args.batch / best, "steps": steps, "seconds": wall,
         "cpu_seconds": cpu, "threads": args.threads,
-        "width": width, "input": INPUT, "model_input": size, "go_params": MODELS[name][5],
-        "go_match": MODELS[name][4], "torch": torch.__version__, "blas": args.blas,
+        "width": width, "input": INPUT, "model_input": size,
+        # The Go zoo's parameter count is recorded for the quick width only.
+        "go_params": MODELS[name][5] if width == MODELS[name][1] else None,
+        "go_match": MODELS[name][4] if width == MODELS[name][1] else "-", "torch": torch.__version__,
+        "blas": args.blas,
     }
 
 
@@ -468,6 +471,9 @@ def parse_args(argv):
                    help="seconds of timed training steps per model, after the warm-up "
                         "(default 10; a model runs at least one timed step)")
     p.add_argument("--warmup", type=int, default=2, help="untimed training steps first (default 2)")
+    p.add_argument("--width", type=float, default=None,
+                   help="width multiplier of every model (default: each model's quick width, as "
+                        "zoo.QuickConfig's)")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     p.add_argument("--seed", type=int, default=1, help="seed of the weights and data (default 1)")
     p.add_argument("--kernels", default="3,5,7", help="NeuRN window sizes (odd; default 3,5,7)")
@@ -508,6 +514,8 @@ def parse_args(argv):
     for flag in ("batch", "threads", "neurn_batch"):
         if getattr(args, flag) < 1:
             fail(f"--{flag.replace('_', '-')} must be >= 1")
+    if args.width is not None and not args.width > 0:
+        fail(f"--width must be > 0, got {args.width}")
     if args.warmup < 0 or not args.duration > 0:
         fail("--warmup must be >= 0 and --duration > 0")
     if args.neurn_duration is None:
@@ -568,7 +576,7 @@ def main(argv=None):
                 out.write(json.dumps(r) + "\n")
             else:
                 out.write(f"{name:<15} {r['width']:>6g} {r['model_input']:>6} {r['params']:>11,} "
-                          f"{r['go_params']:>11,} {r['go_match']:<13} {r['steps']:>5} "
+                          f"{fmt(r['go_params'], 0):>11} {r['go_match']:<13} {r['steps']:>5} "
                           f"{fmt(r['images_per_second']):>9} {fmt(r['images_per_cpu_second']):>12} "
                           f"{fmt(r['best_step_images_per_second']):>9}\n")
             out.flush()

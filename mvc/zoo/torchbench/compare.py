@@ -12,6 +12,7 @@ Run from the repository root, with the README's build environment exported:
     export GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd
     /usr/bin/python3 mvc/zoo/torchbench/compare.py                 # every Table 1 model + NeuRN
     /usr/bin/python3 mvc/zoo/torchbench/compare.py --models digitnet --duration 20 --json
+    /usr/bin/python3 mvc/zoo/torchbench/compare.py --models vgg19,vit --width 0.25 --kernels ''
 
 It builds the mvc command once (`go build`), unless --mvc names a binary.
 """
@@ -39,6 +40,9 @@ def main():
     p.add_argument("--models", default=",".join(TABLE1), help="comma-separated zoo models")
     p.add_argument("--duration", type=float, default=10, help="seconds per model and framework")
     p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--width", type=float, default=0,
+                   help="width multiplier of every model (default: each model's quick width, "
+                        "zoo.QuickConfig's; the quick training profiles use 0.25, MobileNetV2 0.5)")
     p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     p.add_argument("--kernels", default="3,5,7", help="NeuRN window sizes ('' to skip NeuRN)")
     p.add_argument("--mvc", default="", help="mvc binary (default: go build ./mvc/cmd/mvc)")
@@ -53,10 +57,13 @@ def main():
 
     rows = []
     for model in [m.strip() for m in args.models.split(",") if m.strip()]:
+        width = ["--width", f"{args.width:g}"] if args.width else []
         go = run_json([mvc, "bench", "train", "--model", model, "--batch", str(args.batch),
-                       "--duration", f"{args.duration}s", "--json"])[0]
+                       "--duration", f"{args.duration}s", "--json"] + width)[0]
+        # PyTorch builds the model at the width mvc reports, so both train the same network.
         th = run_json(torch + ["--models", model, "--batch", str(args.batch), "--duration",
-                               str(args.duration), "--threads", str(args.threads), "--json"])
+                               str(args.duration), "--threads", str(args.threads), "--json",
+                               "--width", f"{go['width']:g}"])
         row = {"workload": "train", "model": model, "width": go["width"],
                "mvc": go["images_per_second"], "mvc_cpu": go["images_per_cpu_second"],
                "torch": th[0]["images_per_second"] if th else None}
