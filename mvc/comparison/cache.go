@@ -21,7 +21,7 @@ import (
 
 // CacheVersion is part of [Cached]'s key: it changes when the comparison's results change
 // meaning (selection, statistics, the Result's fields), so that no older result is reused.
-const CacheVersion = "comparison-v3"
+const CacheVersion = "comparison-v4"
 
 // CacheDir returns where [Cached] keeps results when Options.CacheDir is empty: the "comparison"
 // folder of the project's cache (allen.CacheDir, beside the simulated surveys).

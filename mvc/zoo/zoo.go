@@ -141,7 +141,7 @@ func lookup(name string) (*spec, error) {
 // dense-layer heavy), 1/4 for the others. The images are resized inside the model to its minimum
 // input where it has one (63 for AlexNet, 71 for Xception, 75 for InceptionV3). The quick training
 // profiles (package runs, package dg) choose their own widths: 1/4 for every model but MobileNetV2
-// (1/2). The README's "Speed" section lists how fast each model trains on the CPU at both.
+// and ShuffleNetV2 (1/2). The README's "Speed" section lists how fast each model trains on the CPU at both.
 func QuickConfig(name string) (Config, error) {
 	s, err := lookup(name)
 	if err != nil {

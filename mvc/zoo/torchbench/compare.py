@@ -42,7 +42,7 @@ def main():
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--width", type=float, default=0,
                    help="width multiplier of every model (default: each model's quick width, "
-                        "zoo.QuickConfig's; the quick training profiles use 0.25, MobileNetV2 0.5)")
+                        "zoo.QuickConfig's; the quick training profiles use 0.25, MobileNetV2 and ShuffleNetV2 0.5)")
     p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     p.add_argument("--kernels", default="3,5,7", help="NeuRN window sizes ('' to skip NeuRN)")
     p.add_argument("--mvc", default="", help="mvc binary (default: go build ./mvc/cmd/mvc)")
