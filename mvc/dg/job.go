@@ -58,6 +58,11 @@ type Job struct {
 	KeepCheckpoints bool
 	// FreshInit plans Table 1 runs from fresh weights even where a CIFAR-27 run exists ([FreshInit]).
 	FreshInit bool
+	// RequireCIFAR27 makes a Table 1 run whose model's CIFAR-27 run is missing (or was trained
+	// with other settings) an error naming that run, where by default the run starts from fresh
+	// weights with a note ("mvc dg --init cifar27"). Runs already stored are not affected, nor is
+	// TablesOnly, which trains nothing.
+	RequireCIFAR27 bool
 	// Variants keeps only these rows of the digits protocol ([ProtocolVariants]).
 	Variants []string
 	// Log receives the sweep's progress lines, TrainProgress each run's per-epoch progress and
@@ -163,6 +168,7 @@ func (j Job) chainInits(specs []RunSpec) (notes []string, err error) {
 	store := Store{Dir: j.StoreDir()}
 	ready := map[string]bool{} // by CIFAR-27 run: each serves its model's runs of every source and seed
 	fresh := 0
+	var missing []string
 	for i := range specs {
 		s := &specs[i]
 		if s.Init == "" {
@@ -181,9 +187,20 @@ func (j Job) chainInits(specs []RunSpec) (notes []string, err error) {
 			return nil, err
 		}
 		if r == nil {
+			if j.RequireCIFAR27 && !j.TablesOnly {
+				if !slices.Contains(missing, s.Init) {
+					missing = append(missing, s.Init)
+				}
+				continue
+			}
 			s.Init, s.InitSettings = "", ""
 			fresh++
 		}
+	}
+	if len(missing) > 0 {
+		return nil, mvc.InputErrorf("--init cifar27: %d CIFAR-27 runs are not finished with the %s profile's settings (or have no checkpoint) under %s: %s; "+
+			"`go run ./mvc/cmd/mvc reproduce --profile %s --out %s --only train_cifar27` makes them",
+			len(missing), j.Profile, filepath.ToSlash(j.Out), strings.Join(missing, ", "), j.Profile, filepath.ToSlash(j.Out))
 	}
 	if fresh > 0 {
 		notes = append(notes, fmt.Sprintf("%d of %d runs start from fresh weights: their model's CIFAR-27 run (%s) is not there; "+

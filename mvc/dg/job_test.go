@@ -66,6 +66,16 @@ func TestJobInitFromCIFAR27(t *testing.T) {
 			}
 		}
 	}
+	// With RequireCIFAR27 (--init cifar27) the missing +NeuRN run is an error naming it, except
+	// for tables only.
+	missing := runs.CIFAR27RunName("digitnet", 3, "smoke")
+	if _, _, err := (Job{Experiment: "table1", Profile: "smoke", Out: out, RequireCIFAR27: true}).Plan(); err == nil ||
+		!strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "--only train_cifar27") {
+		t.Errorf("RequireCIFAR27 without %s: error %v, want one naming it and the step that makes it", missing, err)
+	}
+	if _, _, err := (Job{Experiment: "table1", Profile: "smoke", Out: out, RequireCIFAR27: true, TablesOnly: true}).Plan(); err != nil {
+		t.Errorf("RequireCIFAR27 with TablesOnly: %v", err)
+	}
 	// A run trained with other settings is not started from.
 	setup.LearningRate = 0.01
 	other, _ := json.Marshal(train.Summary{Setup: setup, Epochs: smoke.Epochs})

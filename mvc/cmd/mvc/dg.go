@@ -85,7 +85,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
 	fs.IntVar(&o.jobs, "jobs", 0, "runs trained at once (default: 2 on GoMLX's pure-Go backend with 2 or more cores, else 1); a run's numbers do not depend on it")
 	fs.StringVar(&o.out, "out", "", "output folder (tables; results in <out>/dg; default: figures, "+reproduce.SmokeOut+" for the smoke profile)")
-	fs.StringVar(&o.init, "init", "", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs when there is one, as the paper) or none (fresh weights)")
+	fs.StringVar(&o.init, "init", "", "Table 1 initial weights: cifar27 (the model's CIFAR-27 run in <out>/runs, as the paper; an error where it is missing) or none (fresh weights); default: the profile's choice (smoke, quick and paper: the CIFAR-27 run when there is one, else fresh weights with a note)")
 	fs.StringVar(&o.onnx, "onnx", "", "an ImageNet-trained ONNX model: adds the Table 1 model \"onnx\" (a backbone with a new head)")
 	fs.BoolVar(&o.tablesOnly, "tables-only", false, "train nothing: write the tables from the results already stored")
 	fs.BoolVar(&o.keep, "keep-checkpoints", false, "keep each finished run's training checkpoint in <out>/runs/dg")
@@ -170,7 +170,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	for _, e := range o.experiments {
 		j := dg.Job{
 			Experiment: e, Profile: o.profile, Out: o.out, Models: o.models, Seeds: o.seeds, Jobs: o.jobs, ONNX: o.onnx,
-			FreshInit: freshInit, Variants: o.variants, TablesOnly: o.tablesOnly, KeepCheckpoints: o.keep,
+			FreshInit: freshInit, RequireCIFAR27: o.init == "cifar27", Variants: o.variants, TablesOnly: o.tablesOnly, KeepCheckpoints: o.keep,
 			Log: log, TrainProgress: progress, Lease: o.lease,
 		}
 		if os.Getenv(dgWorkerEnvVar) == "1" {
