@@ -68,7 +68,7 @@ var Table1Profiles = map[string]Table1Profile{
 		Training: Training{TrainImages: 160, TestImages: 64, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 2},
 	},
 	"quick": {
-		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25 (MobileNetV2 and ShuffleNetV2 0.5; VGG19 with He initialization), each from its model's quick CIFAR-27 run; per source the first 10,000 MNIST, all 7,291 USPS, 10,000 SYN or SVHN and 8,000 MNIST-M training images (10% held out for early stopping, patience 5), batches of 128, at most 15 epochs, Adam at 0.001 (VGG19 0.0001, EfficientNetB0 0.003), 2,000 test images per target, 1 seed (`--seeds N` adds more)",
+		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25 (MobileNetV2 and ShuffleNetV2 0.5; VGG19 with He initialization), each from its model's quick CIFAR-27 run; per source the first 10,000 MNIST, all 7,291 USPS, 10,000 SYN or SVHN and 8,000 MNIST-M training images (10% held out for early stopping, patience 5), batches of 128, at most 15 epochs, Adam at 0.001 (VGG19 0.0001, EfficientNetB0 0.003, ViT 0.0003), 2,000 test images per target, 1 seed (`--seeds N` adds more)",
 		Cost:   "see figures/README.md for the measured sweeps",
 		Models: table1ModelNames(), Width: 0.25, Widths: map[string]float64{"mobilenetv2": 0.5, "shufflenetv2": 0.5}, Inits: map[string]string{"vgg19": zoo.InitHe}, NeuRN: 3,
 		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1, InitFromCIFAR27: true,
@@ -88,7 +88,8 @@ var Table1Profiles = map[string]Table1Profile{
 // quickLearningRates are the quick Table 1's departures from the paper's learning rate, the same
 // as the quick CIFAR-27 step's (runs.CIFAR27Profile) for the same architectures: VGG19, without
 // batch normalization, stays at chance at 0.001 and learns at 0.0001; EfficientNetB0
-// learns faster at 0.003 (MobileNetV2, faster for a few epochs, is unstable there). Sizes and epochs come from pilot runs at width 0.25:
+// learns faster at 0.003 (MobileNetV2, faster for a few epochs, is unstable there); ViT learns
+// faster at 0.0003. Sizes and epochs come from pilot runs at width 0.25:
 // from its CIFAR-27 weights DenseNet121 reached 86% on MNIST-M and 85% on SYN (8,000 images,
 // batches of 128) within 8 epochs; from fresh weights MobileNetV2 reached 91% on 5,000 MNIST
 // images in 12 epochs, and VGG19 and EfficientNetB0 58% and 66% on 10,000 SYN images. With at
@@ -97,7 +98,7 @@ var Table1Profiles = map[string]Table1Profile{
 // 15 epochs, lest it favour the bare models. On 6,000 MNIST images DenseNet121+NeuRN stayed at
 // 94.6-95.8% on MNIST's test images with its best epoch before the cap, at the 95% a model that
 // learned MNIST should reach: the quick profile trains on 10,000.
-var quickLearningRates = map[string]float64{"vgg19": 1e-4, "efficientnetb0": 3e-3}
+var quickLearningRates = map[string]float64{"vgg19": 1e-4, "efficientnetb0": 3e-3, "vit": 3e-4}
 
 // InitOf returns the kernel initializer of the model's runs (ModelSpec.Init).
 func (p Table1Profile) InitOf(model string) string { return p.Inits[model] }
