@@ -7,7 +7,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/mice2machines/mice2machines/mvc/data"
-	"github.com/mice2machines/mice2machines/mvc/zoo"
+	"github.com/mice2machines/mice2machines/mvc/runs"
 )
 
 // DigitNetName is the factory name of the digits protocol's architecture, the DigitNet of the
@@ -70,11 +70,11 @@ var Table1Profiles = map[string]Table1Profile{
 	"quick": {
 		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25 (MobileNetV2 and ShuffleNetV2 0.5; VGG19 with He initialization), each from its model's quick CIFAR-27 run; per source the first 10,000 MNIST, all 7,291 USPS, 10,000 SYN or SVHN and 8,000 MNIST-M training images (10% held out for early stopping, patience 5), batches of 128, at most 15 epochs, Adam at 0.001 (VGG19 0.0001, EfficientNetB0 0.003, ViT 0.0003), 2,000 test images per target, 1 seed (`--seeds N` adds more)",
 		Cost:   "see figures/README.md for the measured sweeps",
-		Models: table1ModelNames(), Width: 0.25, Widths: map[string]float64{"mobilenetv2": 0.5, "shufflenetv2": 0.5}, Inits: map[string]string{"vgg19": zoo.InitHe}, NeuRN: 3,
+		Models: table1ModelNames(), Width: 0.25, Widths: cifar27Quick.Widths, Inits: cifar27Quick.Inits, NeuRN: 3,
 		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1, InitFromCIFAR27: true,
 		Training:      Training{TestImages: 2000, BatchSize: 128, MaxEpochs: 15},
 		TrainImages:   map[string]int{data.DomainMNIST: 10000, data.DomainSYN: 10000, data.DomainSVHN: 10000, data.DomainMNISTM: 8000},
-		LearningRates: quickLearningRates,
+		LearningRates: cifar27Quick.LearningRates,
 	},
 	"paper": {
 		Name: "paper", Description: "the 10 Table-1 models at full width with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, consistency lambda 10) for VGG19, ResNet50v2 and MobileNetV2; whole training splits (10% validation), early stopping (patience 5, at most 100 epochs), whole test splits, 3 seeds, initialised from the paper-profile CIFAR-27 runs",
@@ -85,11 +85,10 @@ var Table1Profiles = map[string]Table1Profile{
 	},
 }
 
-// quickLearningRates are the quick Table 1's departures from the paper's learning rate, the same
-// as the quick CIFAR-27 step's (runs.CIFAR27Profile) for the same architectures: VGG19, without
-// batch normalization, stays at chance at 0.001 and learns at 0.0001; EfficientNetB0
-// learns faster at 0.003 (MobileNetV2, faster for a few epochs, is unstable there); ViT learns
-// faster at 0.0003. Sizes and epochs come from pilot runs at width 0.25:
+// cifar27Quick is the quick CIFAR-27 step the quick Table 1 starts from: its per-model widths,
+// kernel initializers and learning rates are Table 1's too (runs.CIFAR27Profile documents why
+// each departs from the paper), so that every run finds its CIFAR-27 run and learns as it did.
+// The quick Table 1's sizes and epochs come from pilot runs at width 0.25:
 // from its CIFAR-27 weights DenseNet121 reached 86% on MNIST-M and 85% on SYN (8,000 images,
 // batches of 128) within 8 epochs; from fresh weights MobileNetV2 reached 91% on 5,000 MNIST
 // images in 12 epochs, and VGG19 and EfficientNetB0 58% and 66% on 10,000 SYN images. With at
@@ -98,7 +97,7 @@ var Table1Profiles = map[string]Table1Profile{
 // 15 epochs, lest it favour the bare models. On 6,000 MNIST images DenseNet121+NeuRN stayed at
 // 94.6-95.8% on MNIST's test images with its best epoch before the cap, at the 95% a model that
 // learned MNIST should reach: the quick profile trains on 10,000.
-var quickLearningRates = map[string]float64{"vgg19": 1e-4, "efficientnetb0": 3e-3, "vit": 3e-4}
+var cifar27Quick = runs.CIFAR27Profiles()["quick"]
 
 // InitOf returns the kernel initializer of the model's runs (ModelSpec.Init).
 func (p Table1Profile) InitOf(model string) string { return p.Inits[model] }
