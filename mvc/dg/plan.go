@@ -68,7 +68,7 @@ var Table1Profiles = map[string]Table1Profile{
 		Training: Training{TrainImages: 160, TestImages: 64, BatchSize: 32, MaxEpochs: 1, StepsPerEpoch: 2},
 	},
 	"quick": {
-		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25 (MobileNetV2 and ShuffleNetV2 0.5; VGG19 with He initialization), each from its model's quick CIFAR-27 run; per source the first 10,000 MNIST, all 7,291 USPS, 10,000 SYN or SVHN and 16,000 MNIST-M training images (10% held out for early stopping, patience 5), batches of 128, at most 15 epochs, Adam at 0.001 (VGG19 0.0001, EfficientNetB0 0.003, ViT 0.0003), 2,000 test images per target, 1 seed (`--seeds N` adds more)",
+		Name: "quick", Description: "the 10 Table-1 models with and without NeuRN (k = 3), +RandConv (RC_mix 1-7, no consistency loss) for VGG19, ResNet50v2 and MobileNetV2, at width 0.25 (MobileNetV2, NASNetMobile and ShuffleNetV2 0.5; VGG19 with He initialization), each from its model's quick CIFAR-27 run; per source the first 10,000 MNIST, all 7,291 USPS, 10,000 SYN or SVHN and 16,000 MNIST-M training images (10% held out for early stopping, patience 5), batches of 128, at most 15 epochs, Adam at 0.001 (VGG19 0.0001, EfficientNetB0 0.003, ViT 0.0003), 2,000 test images per target, 1 seed (`--seeds N` adds more)",
 		Cost:   "see figures/README.md for the measured sweeps",
 		Models: table1ModelNames(), Width: 0.25, Widths: cifar27Quick.Widths, Inits: cifar27Quick.Inits, NeuRN: 3,
 		RandConvModels: []string{"vgg19", "resnet50v2", "mobilenetv2"}, RandConv: *RCMix(0), Seeds: 1, InitFromCIFAR27: true,

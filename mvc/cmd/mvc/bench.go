@@ -33,7 +33,7 @@ func benchTrain(args []string, stdout, stderr io.Writer) error {
 			"(graph compilation) is not timed. The PyTorch script mvc/zoo/torchbench/bench_train.py\n"+
 			"measures the same workloads.", stderr)
 	name := fs.String("model", "", "architecture (mvc zoo list); required")
-	width := fs.Float64("width", 0, "width multiplier (default: the model's benchmark width, zoo.QuickConfig; the quick training profiles use 0.25, MobileNetV2 and ShuffleNetV2 0.5)")
+	width := fs.Float64("width", 0, "width multiplier (default: the model's benchmark width, zoo.QuickConfig; the quick training profiles use 0.25, MobileNetV2, NASNetMobile and ShuffleNetV2 0.5)")
 	batch := fs.Int("batch", 256, "images per training step")
 	neurnK := fs.Int("neurn", 0, "put NeuRN with window K in front (0: none)")
 	duration := fs.Duration("duration", 10*time.Second, "measuring time, after the compiling step")
