@@ -46,7 +46,8 @@ type Job struct {
 	Out string
 	// ONNX, when set, adds the Table 1 model "onnx": this ImageNet-trained backbone.
 	ONNX string
-	// Models, when set, keeps only these Table 1 models of the profile.
+	// Models, when set, trains only these Table 1 models of the profile; the tables still show
+	// the stored runs of every model.
 	Models []string
 	// Seeds, when > 0, replaces the profile's number of seeds.
 	Seeds int
@@ -302,6 +303,15 @@ func (j Job) Run(ctx context.Context, backend compute.Backend) ([]string, error)
 			})
 		}
 		if _, err := sw.Run(ctx, todo); err != nil {
+			return nil, err
+		}
+	}
+	// The tables show the whole profile: a sweep of some models (--models) trains only theirs but
+	// keeps the other models' stored runs in the tables it rewrites.
+	if j.Experiment == "table1" && j.Models != nil {
+		all := j
+		all.Models, all.RequireCIFAR27 = nil, false
+		if specs, notes, err = all.Plan(); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,7 @@
 package dg
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -148,5 +149,48 @@ func TestJobFinished(t *testing.T) {
 	got, planned, err := job.Finished()
 	if err != nil || planned != len(specs) || len(got) != 1 || got[0].ID != specs[0].ID() {
 		t.Errorf("Finished: %d results (%v), %d planned; want only %s of %d", len(got), err, planned, specs[0].ID(), len(specs))
+	}
+}
+
+// A sweep of some models (--models) rewrites the tables with every model's stored runs, not
+// only its own.
+func TestJobModelsKeepOtherModelsInTables(t *testing.T) {
+	out := t.TempDir()
+	all := Job{Experiment: "table1", Profile: "quick", Out: out, FreshInit: true}
+	specs, _, err := all.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := Store{Dir: all.StoreDir()}
+	saved := map[string]bool{}
+	for _, s := range specs {
+		if s.Source != s.Targets[0] || s.Input.RandConv != nil || (s.Model.Name != "densenet121" && s.Model.Name != "vgg19") {
+			continue
+		}
+		r := &RunResult{ID: s.ID(), Spec: s, Profile: "quick", InitFrom: "fresh initialisation", Epochs: 1, BestEpoch: 1}
+		for _, d := range s.Targets {
+			r.Targets = append(r.Targets, DomainResult{Domain: d, Code: DomainCode(d), Accuracy: 0.5, Images: 10})
+		}
+		if err := store.Save(r); err != nil {
+			t.Fatal(err)
+		}
+		saved[s.ID()] = true
+	}
+	if len(saved) != 4 {
+		t.Fatalf("saved %d runs, want 4 (bare and +NeuRN of two models)", len(saved))
+	}
+	job := all
+	job.Models, job.TablesOnly = []string{"densenet121"}, true
+	if _, err := job.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "table1_runs.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := range saved {
+		if !strings.Contains(string(b), id) {
+			t.Errorf("table1_runs.csv lacks run %s after a sweep of densenet121 alone", id)
+		}
 	}
 }

@@ -79,7 +79,7 @@ func runDG(args []string, stdout, stderr io.Writer) error {
 	var experiments, models string
 	fs.StringVar(&o.profile, "profile", "quick", "smoke, quick or paper")
 	fs.StringVar(&experiments, "experiment", "table1,protocol", "comma-separated: table1, protocol")
-	fs.StringVar(&models, "models", "", "comma-separated Table 1 models of the profile to run (default: all)")
+	fs.StringVar(&models, "models", "", "comma-separated Table 1 models of the profile to train (default: all); the tables still show every model's stored runs")
 	var variants string
 	fs.StringVar(&variants, "variants", "", "comma-separated protocol rows to run: erm, neurn, randconv, neurn+randconv (default: all; the table shows what is done)")
 	fs.IntVar(&o.seeds, "seeds", 0, "number of seeds (default: the profile's)")
