@@ -169,12 +169,14 @@ func (j Job) chainInits(specs []RunSpec) (notes []string, err error) {
 	store := Store{Dir: j.StoreDir()}
 	ready := map[string]bool{} // by CIFAR-27 run: each serves its model's runs of every source and seed
 	fresh := 0
-	var missing []string
+	var missing, freshInits []string
+	models := map[string]string{} // CIFAR-27 run -> its model
 	for i := range specs {
 		s := &specs[i]
 		if s.Init == "" {
 			continue
 		}
+		models[s.Init] = s.Model.Name
 		ok, seen := ready[s.Init]
 		if !seen {
 			ok = cifarRunReady(j.Out, s.Init, j.Profile, s.Model)
@@ -194,21 +196,40 @@ func (j Job) chainInits(specs []RunSpec) (notes []string, err error) {
 				}
 				continue
 			}
+			if !slices.Contains(freshInits, s.Init) {
+				freshInits = append(freshInits, s.Init)
+			}
 			s.Init, s.InitSettings = "", ""
 			fresh++
 		}
 	}
 	if len(missing) > 0 {
 		return nil, mvc.InputErrorf("--init cifar27: %d CIFAR-27 runs are not finished with the %s profile's settings (or have no checkpoint) under %s: %s; "+
-			"`go run ./mvc/cmd/mvc reproduce --profile %s --out %s --only train_cifar27` makes them",
-			len(missing), j.Profile, filepath.ToSlash(j.Out), strings.Join(missing, ", "), j.Profile, filepath.ToSlash(j.Out))
+			"`go run ./mvc/cmd/mvc reproduce --profile %s --out %s --only train_cifar27%s` makes them",
+			len(missing), j.Profile, filepath.ToSlash(j.Out), strings.Join(missing, ", "), j.Profile, filepath.ToSlash(j.Out), rebuildFlag(j.Out, missing, models))
 	}
 	if fresh > 0 {
 		notes = append(notes, fmt.Sprintf("%d of %d runs start from fresh weights: their model's CIFAR-27 run (%s) is not there; "+
-			"`go run ./mvc/cmd/mvc reproduce --profile %s --out %s --only train_cifar27` makes it",
-			fresh, len(specs), filepath.ToSlash(filepath.Join(j.Out, runs.CIFAR27RunsDir, "cifar27-*-"+j.Profile)), j.Profile, filepath.ToSlash(j.Out)))
+			"`go run ./mvc/cmd/mvc reproduce --profile %s --out %s --only train_cifar27%s` makes it",
+			fresh, len(specs), strings.Join(freshInits, ", "), j.Profile, filepath.ToSlash(j.Out), rebuildFlag(j.Out, freshInits, models)))
 	}
 	return notes, nil
+}
+
+// rebuildFlag is the --rebuild-checkpoints flag (with a leading space) that the CIFAR-27 step
+// needs to make the given runs (relative to out) whose summaries are there without their
+// checkpoints, as in a clone; "" when every one of them is to be trained anew.
+func rebuildFlag(out string, inits []string, models map[string]string) string {
+	var names []string
+	for _, rel := range inits {
+		if _, done := runs.Finished(filepath.Join(out, rel)); done && !slices.Contains(names, models[rel]) {
+			names = append(names, models[rel])
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " --rebuild-checkpoints " + strings.Join(names, ",")
 }
 
 // Plan lists the experiment's runs and describes what it left out.

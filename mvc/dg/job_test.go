@@ -107,9 +107,13 @@ func TestJobInitFromCIFAR27(t *testing.T) {
 	if err := (Store{Dir: job.StoreDir()}).Save(&RunResult{ID: kept.ID(), Spec: kept}); err != nil {
 		t.Fatal(err)
 	}
-	specs, _, err := job.Plan()
+	specs, notes, err := job.Plan()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The note tells how to get the checkpoint back: the finished run is only rebuilt when asked.
+	if msg := strings.Join(notes, "\n"); !strings.Contains(msg, "--only train_cifar27 --rebuild-checkpoints digitnet`") {
+		t.Errorf("without the checkpoint the note does not name --rebuild-checkpoints digitnet: %q", msg)
 	}
 	if inits, _ := count(specs); inits != 1 || !slices.ContainsFunc(specs, func(s RunSpec) bool { return s.ID() == kept.ID() }) {
 		t.Errorf("without the checkpoint %d runs start from it, want 1 (the stored %s)", inits, kept.ID())

@@ -58,6 +58,8 @@ type Context struct {
 	Backend compute.Backend
 	// Stdout receives progress lines.
 	Stdout io.Writer
+	// RebuildCheckpoints is Options.RebuildCheckpoints.
+	RebuildCheckpoints []string
 }
 
 // Wrote reports written files on the step's output.
@@ -107,6 +109,10 @@ type Options struct {
 	Backend compute.Backend
 	// Stdout receives progress lines (nil: discarded).
 	Stdout io.Writer
+	// RebuildCheckpoints names the models (or "all") whose finished CIFAR-27 runs get their
+	// missing checkpoints back by the train_cifar27 step (runs.FineTuneOptions.RebuildCheckpoints):
+	// a clone has the runs' summaries but not the checkpoints Table 1 starts from.
+	RebuildCheckpoints []string
 }
 
 // Run runs the steps of a profile in order (or only those named), each reporting what it wrote.
@@ -141,7 +147,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	fmt.Fprintf(o.Stdout, "mvc reproduce: profile %s (%s), backend %s, output %s\n",
 		o.Profile, Profiles[o.Profile], mvc.ChooseBackend().Config, o.Out)
-	c := &Context{Ctx: ctx, Profile: o.Profile, Out: o.Out, Backend: o.Backend, Stdout: o.Stdout}
+	c := &Context{Ctx: ctx, Profile: o.Profile, Out: o.Out, Backend: o.Backend, Stdout: o.Stdout, RebuildCheckpoints: o.RebuildCheckpoints}
 	start := time.Now()
 	for _, s := range steps {
 		if len(o.Only) > 0 && !slices.Contains(o.Only, s.Name) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/comparison"
@@ -30,16 +31,23 @@ func reproduceTrainCIFAR27(c *Context) error {
 		fmt.Fprintf(c.Stdout, "  skipped: $%s is not set, and CIFAR-27 (the CIFAR-100 binary files) does not ship with the code\n", mvc.DataEnvVar)
 		return nil
 	}
+	start := time.Now()
 	trainSet, err := data.LoadCIFAR27("train")
 	if err != nil {
 		fmt.Fprintf(c.Stdout, "  skipped: %v\n", err)
 		return nil
 	}
 	_, err = runs.FineTuneCIFAR27(c.Ctx, filepath.Join(c.Out, runs.CIFAR27RunsDir), p, trainSet, runs.FineTuneOptions{
-		Backend: c.Backend, Log: c.Stdout,
+		Backend: c.Backend, Log: c.Stdout, RebuildCheckpoints: c.RebuildCheckpoints,
 		After: func(dir string, run runs.CIFAR27Run, trained bool) error {
 			if trained {
-				c.Wrote(filepath.Join(dir, train.CheckpointFile), filepath.Join(dir, train.MetricsFile), filepath.Join(dir, train.ResultFile))
+				// A rebuilt checkpoint (--rebuild-checkpoints) leaves the run's metrics and
+				// summary as they were: only files written since the step started are reported.
+				for _, name := range []string{train.CheckpointFile, train.MetricsFile, train.ResultFile} {
+					if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && !fi.ModTime().Before(start) {
+						c.Wrote(filepath.Join(dir, name))
+					}
+				}
 			}
 			return exportKernels(c, dir, run.Spec.Model, run.Spec.NeuRN)
 		},

@@ -281,6 +281,28 @@ type FineTuneOptions struct {
 	// After, when set, is called for every run of the plan that is finished, whether trained
 	// now or before (trained tells which), e.g. to export its kernels.
 	After func(dir string, run CIFAR27Run, trained bool) error
+	// RebuildCheckpoints names the models (zoo names, or "all") whose finished runs without a
+	// checkpoint are trained again to make it: a clone holds the runs' committed summaries but
+	// not their checkpoints, which later steps start from. The run is retrained from scratch in
+	// <runsDir>/.rebuild/<name> (resumable there) and its per-epoch history compared with the
+	// finished run's; only when they agree number for number (training is deterministic) does
+	// its checkpoint join the run, whose committed files stay as they are.
+	RebuildCheckpoints []string
+}
+
+// RebuildDir is the folder under the runs directory where FineTuneCIFAR27 retrains the
+// checkpoints of finished runs (FineTuneOptions.RebuildCheckpoints).
+const RebuildDir = ".rebuild"
+
+// rebuilds tells whether the options ask for the model's checkpoints to be rebuilt.
+func (o FineTuneOptions) rebuilds(model string) bool {
+	return slices.Contains(o.RebuildCheckpoints, model) || slices.Contains(o.RebuildCheckpoints, "all")
+}
+
+// hasCheckpoint tells whether the run directory holds a checkpoint file.
+func hasCheckpoint(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, train.CheckpointFile))
+	return err == nil
 }
 
 // FineTuneCIFAR27 trains the profile's runs in runsDir on the given CIFAR-27 training set (the
@@ -312,13 +334,23 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 		}
 		return opts.After(filepath.Join(runsDir, run.Name), run, trained)
 	}
-	var todo []CIFAR27Run
+	for _, m := range opts.RebuildCheckpoints {
+		if m != "all" && !slices.Contains(p.Models, m) {
+			return 0, mvc.InputErrorf("rebuilding CIFAR-27 checkpoints: %q is not a model of the %s profile (%s, or all)", m, p.Name, strings.Join(p.Models, ", "))
+		}
+	}
+	// Rebuilt checkpoints come first: the runs later steps start from wait for them.
+	var todo, rebuild []CIFAR27Run
 	done := 0
 	for _, run := range plan {
 		dir := filepath.Join(runsDir, run.Name)
 		finished, stale, err := p.current(dir, run, trainSet)
 		if err != nil {
 			return 0, err
+		}
+		if finished && opts.rebuilds(run.Spec.Model) && !hasCheckpoint(dir) {
+			rebuild = append(rebuild, run)
+			continue
 		}
 		if !finished {
 			if stale != "" {
@@ -334,6 +366,15 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 		}
 		done++
 	}
+	if len(rebuild) > 0 {
+		fmt.Fprintf(log, "  %d finished runs have no checkpoint and are trained again to make it (in %s), then checked against their history\n",
+			len(rebuild), filepath.Join(runsDir, RebuildDir))
+	}
+	isRebuild := map[string]bool{}
+	for _, run := range rebuild {
+		isRebuild[run.Name] = true
+	}
+	todo = append(rebuild, todo...)
 	fmt.Fprintf(log, "  %s; %s; %d runs, %d at a time\n", p.Description, trainSet.Provenance, len(plan), jobs)
 	var mu sync.Mutex
 	start, trained := time.Now(), 0
@@ -341,7 +382,11 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 		Dir: runsDir, Jobs: jobs, Lease: opts.Lease,
 		Name: func(n int) string { return todo[n].Name },
 		Done: func(n int) (bool, error) {
-			finished, _, err := p.current(filepath.Join(runsDir, todo[n].Name), todo[n], trainSet)
+			dir := filepath.Join(runsDir, todo[n].Name)
+			if isRebuild[todo[n].Name] {
+				return hasCheckpoint(dir), nil
+			}
+			finished, _, err := p.current(dir, todo[n], trainSet)
 			return finished, err
 		},
 		Waiting: func(n int, holder claim.Owner) {
@@ -350,7 +395,11 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 		Work: func(ctx context.Context, n int) error {
 			run := todo[n]
 			dir := filepath.Join(runsDir, run.Name)
-			if _, stale, err := p.current(dir, run, trainSet); err != nil {
+			if isRebuild[run.Name] {
+				if err := p.rebuildCheckpoint(ctx, backend, runsDir, run, trainSet, log); err != nil {
+					return err
+				}
+			} else if _, stale, err := p.current(dir, run, trainSet); err != nil {
 				return err
 			} else if stale != "" {
 				moved, err := moveAside(runsDir, run.Name)
@@ -359,8 +408,10 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 				}
 				fmt.Fprintf(log, "  %s: the run there (%s) moved to %s\n", run.Name, stale, moved)
 			}
-			if err := fineTuneOne(ctx, backend, dir, run, p, trainSet, log); err != nil {
-				return err
+			if !isRebuild[run.Name] {
+				if err := fineTuneOne(ctx, backend, dir, run, p, trainSet, log); err != nil {
+					return err
+				}
 			}
 			if err := after(run, true); err != nil {
 				return err
@@ -382,6 +433,65 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 		fmt.Fprintf(log, "  %d of %d runs were trained by other processes sharing %s\n", others, len(plan), runsDir)
 	}
 	return trained, nil
+}
+
+// rebuildCheckpoint trains the finished run again in runsDir/RebuildDir/<name> (or finishes
+// an interrupted rebuild there) and, when its per-epoch history matches the finished run's
+// number for number, moves its checkpoint into the run's directory.
+func (p CIFAR27Profile) rebuildCheckpoint(ctx context.Context, backend compute.Backend, runsDir string, run CIFAR27Run,
+	trainSet *data.Dataset, log io.Writer) error {
+	dir := filepath.Join(runsDir, run.Name)
+	want, ok := Finished(dir)
+	if !ok {
+		return errors.Errorf("rebuilding the checkpoint of %s: its %s is gone", dir, train.ResultFile)
+	}
+	scratch := filepath.Join(runsDir, RebuildDir, run.Name)
+	finished, stale, err := p.current(scratch, run, trainSet)
+	if err != nil {
+		return err
+	}
+	if stale != "" {
+		if err := os.RemoveAll(scratch); err != nil {
+			return errors.Wrapf(err, "removing the stale rebuild %s", scratch)
+		}
+		finished = false
+	}
+	if !finished {
+		if err := fineTuneOne(ctx, backend, scratch, run, p, trainSet, log); err != nil {
+			return err
+		}
+	}
+	got, ok := Finished(scratch)
+	if !ok {
+		return errors.Errorf("rebuilding the checkpoint of %s: %s has no %s after training", run.Name, scratch, train.ResultFile)
+	}
+	if err := SameHistory(want.History, got.History); err != nil {
+		return errors.WithMessagef(err, "rebuilding the checkpoint of %s: the run trained again in %s differs from the finished one "+
+			"(training is not reproducible here; kept for inspection; delete %s to retrain the run as a new one)", run.Name, scratch, dir)
+	}
+	if err := os.Rename(filepath.Join(scratch, train.CheckpointFile), filepath.Join(dir, train.CheckpointFile)); err != nil {
+		return errors.Wrapf(err, "rebuilding the checkpoint of %s", run.Name)
+	}
+	fmt.Fprintf(log, "  %s: checkpoint rebuilt; its history (%d epochs) matches the finished run's number for number\n", run.Name, len(got.History))
+	return errors.Wrapf(os.RemoveAll(scratch), "removing %s", scratch)
+}
+
+// SameHistory returns an error naming the first epoch where two training histories differ in
+// anything but wall time and throughput (losses, accuracies, early-stopping state), or in
+// length; nil when they agree exactly.
+func SameHistory(want, got []train.EpochMetrics) error {
+	for i := range min(len(want), len(got)) {
+		w, g := want[i], got[i]
+		w.Seconds, w.ImagesPerSecond, g.Seconds, g.ImagesPerSecond = 0, 0, 0, 0
+		if w != g {
+			return errors.Errorf("epoch %d: validation accuracy %v, training loss %v against %v and %v before",
+				g.Epoch, g.ValAccuracy, g.TrainLoss, w.ValAccuracy, w.TrainLoss)
+		}
+	}
+	if len(want) != len(got) {
+		return errors.Errorf("%d epochs against %d before", len(got), len(want))
+	}
+	return nil
 }
 
 // runConfig is the training configuration of one run of the step, trained into dir.

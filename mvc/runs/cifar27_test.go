@@ -3,13 +3,17 @@ package runs
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mice2machines/mice2machines/mvc"
 	"github.com/mice2machines/mice2machines/mvc/data"
+	"github.com/mice2machines/mice2machines/mvc/train"
 	"github.com/mice2machines/mice2machines/mvc/zoo"
 )
 
@@ -166,5 +170,123 @@ func TestFineTuneCIFAR27(t *testing.T) {
 	}
 	if aside, _ = filepath.Glob(filepath.Join(dir, ".replaced", "*")); len(aside) != 2 {
 		t.Errorf("raising the epochs replaced runs: %v", aside)
+	}
+}
+
+// A clone has the finished runs' summaries but not their checkpoints: the step trains them
+// again to get the checkpoints back only when asked, checks the new history against the
+// committed one, and refuses a run whose history differs.
+func TestFineTuneCIFAR27RebuildCheckpoints(t *testing.T) {
+	syn, err := data.Load("syn", "train", data.DomainOptions{N: 270, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := *syn
+	fake.Name, fake.ClassNames = "27 classes", make([]string, 27)
+	for i := range fake.Labels {
+		fake.Labels[i] = i % 27
+	}
+	for i := range fake.ClassNames {
+		fake.ClassNames[i] = string(rune('a' + i%26))
+	}
+	p, _ := LookupCIFAR27("smoke")
+	dir := filepath.Join(t.TempDir(), CIFAR27RunsDir)
+	var log bytes.Buffer
+	opts := FineTuneOptions{Jobs: 1, Log: &log}
+	if _, err := FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil {
+		t.Fatal(err)
+	}
+	bare, withNeuRN := filepath.Join(dir, p.Plan()[0].Name), filepath.Join(dir, p.Plan()[1].Name)
+	ckpt, err := train.LoadCheckpoint(filepath.Join(bare, train.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{bare, withNeuRN} {
+		if err := os.Remove(filepath.Join(d, train.CheckpointFile)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	result, _ := os.ReadFile(filepath.Join(bare, train.ResultFile))
+
+	// Not asked: both runs count as done and keep no checkpoint.
+	if n, err := FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 0 {
+		t.Fatalf("without RebuildCheckpoints: trained %d, err %v; want 0, nil", n, err)
+	}
+	if hasCheckpoint(bare) {
+		t.Fatal("a checkpoint appeared without RebuildCheckpoints")
+	}
+	opts.RebuildCheckpoints = []string{"resnet18"}
+	if _, err := FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err == nil || !strings.Contains(err.Error(), `"resnet18" is not a model`) {
+		t.Errorf("rebuilding a model the profile does not train: %v", err)
+	}
+
+	// Asked: the rebuilt checkpoint holds the original's weights and optimizer state bit for
+	// bit (the wall times in its history differ), the summary is untouched.
+	opts.RebuildCheckpoints = []string{zoo.DigitNet}
+	log.Reset()
+	if n, err := FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 2 {
+		t.Fatalf("rebuilding: trained %d, err %v; want 2, nil\n%s", n, err, log.String())
+	}
+	got, err := train.LoadCheckpoint(filepath.Join(bare, train.CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Current) != len(ckpt.Current) || len(got.Best) != len(ckpt.Best) || len(got.Best) == 0 {
+		t.Fatalf("rebuilt checkpoint: %d current and %d best tensors, want %d and %d", len(got.Current), len(got.Best), len(ckpt.Current), len(ckpt.Best))
+	}
+	for i, w := range append(slices.Clone(ckpt.Current), ckpt.Best...) {
+		g := append(slices.Clone(got.Current), got.Best...)[i]
+		if g.Info.Path != w.Info.Path || !bytes.Equal(g.Data, w.Data) {
+			t.Errorf("rebuilt checkpoint: tensor %d (%s) differs from the original's (%s)", i, g.Info.Path, w.Info.Path)
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(bare, train.ResultFile)); !bytes.Equal(got, result) {
+		t.Error("rebuilding rewrote the finished run's summary")
+	}
+	if !hasCheckpoint(withNeuRN) || !strings.Contains(log.String(), "checkpoint rebuilt") {
+		t.Errorf("NeuRN run's checkpoint not rebuilt:\n%s", log.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, RebuildDir, p.Plan()[0].Name)); !os.IsNotExist(err) {
+		t.Errorf("the rebuild's scratch folder is left: %v", err)
+	}
+
+	// A history that does not match (another run's summary, say) is refused, the scratch kept.
+	if err := os.Remove(filepath.Join(bare, train.CheckpointFile)); err != nil {
+		t.Fatal(err)
+	}
+	var s train.Summary
+	if err := json.Unmarshal(result, &s); err != nil {
+		t.Fatal(err)
+	}
+	s.History[0].ValAccuracy += 0.25
+	changed, _ := json.Marshal(s)
+	if err := os.WriteFile(filepath.Join(bare, train.ResultFile), changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = FineTuneCIFAR27(context.Background(), dir, p, &fake, opts)
+	if err == nil || !strings.Contains(err.Error(), "differs from the finished one") || !strings.Contains(err.Error(), "epoch 1") {
+		t.Errorf("rebuilding against a changed history: %v", err)
+	}
+	if hasCheckpoint(bare) {
+		t.Error("a checkpoint whose history differs joined the run")
+	}
+	if !hasCheckpoint(filepath.Join(dir, RebuildDir, p.Plan()[0].Name)) {
+		t.Error("the differing rebuild was not kept for inspection")
+	}
+}
+
+func TestSameHistory(t *testing.T) {
+	a := []train.EpochMetrics{{Epoch: 1, TrainLoss: 2.5, ValAccuracy: 0.2, Seconds: 3, ImagesPerSecond: 100}}
+	b := slices.Clone(a)
+	b[0].Seconds, b[0].ImagesPerSecond = 9, 7
+	if err := SameHistory(a, b); err != nil {
+		t.Errorf("histories differing in timing only: %v", err)
+	}
+	b[0].TrainLoss = 2.5000001
+	if err := SameHistory(a, b); err == nil {
+		t.Error("a different training loss passed")
+	}
+	if err := SameHistory(a, append(slices.Clone(a), a[0])); err == nil || !strings.Contains(err.Error(), "2 epochs against 1") {
+		t.Errorf("longer history: %v", err)
 	}
 }

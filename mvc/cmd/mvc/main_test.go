@@ -190,6 +190,23 @@ func TestReproduceSmoke(t *testing.T) {
 	if strings.Contains(stdout, "cifar27-digitnet-smoke: 1 epochs") && !strings.Contains(stdout, "2 of 2 runs done") {
 		t.Errorf("train_cifar27 trained without counting its runs:\n%s", stdout)
 	}
+	// A clone has the runs' summaries without their checkpoints: --rebuild-checkpoints trains
+	// them again and keeps the checkpoint, the summary untouched.
+	if strings.Contains(stdout, "2 of 2 runs done") {
+		run := filepath.Join(dir, "runs", "cifar27-digitnet-smoke")
+		if err := os.Remove(filepath.Join(run, "checkpoint.bin")); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := runMVC("reproduce", "--profile", "smoke", "--out", dir, "--only", "train_cifar27", "--rebuild-checkpoints", "digitnet")
+		if code != 0 || !strings.Contains(out, "cifar27-digitnet-smoke: checkpoint rebuilt") ||
+			!strings.Contains(out, "wrote "+filepath.Join(run, "checkpoint.bin")) || strings.Contains(out, "wrote "+filepath.Join(run, "result.json")) {
+			t.Errorf("--rebuild-checkpoints digitnet: exit %d\n%s\n%s", code, out, errOut)
+		}
+		if code, _, errOut := runMVC("reproduce", "--profile", "smoke", "--out", dir, "--only", "train_cifar27", "--rebuild-checkpoints", "vgg19"); code != exitUsage ||
+			!strings.Contains(errOut, `"vgg19" is not a model of the smoke profile`) {
+			t.Errorf("--rebuild-checkpoints vgg19 (not in the smoke step): exit %d, %s", code, errOut)
+		}
+	}
 	if code, _, _ := runMVC("reproduce", "--profile", "huge"); code != exitUsage {
 		t.Errorf("unknown profile: exit %d, want %d", code, exitUsage)
 	}

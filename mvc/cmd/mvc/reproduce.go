@@ -34,11 +34,18 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	profile := fs.String("profile", "quick", "smoke, quick or paper")
 	out := fs.String("out", "", "output directory (default: figures; "+reproduce.SmokeOut+" for the smoke profile, so that a look does not overwrite the committed figures)")
 	only := fs.String("only", "", "comma-separated steps to run (default: all)")
+	rebuild := fs.String("rebuild-checkpoints", "", "comma-separated models (or all) whose finished CIFAR-27 runs lack a checkpoint (a clone has only their summaries): "+
+		cifar27Step+" trains them again, checks each against its committed history epoch by epoch, and keeps the checkpoint that later steps start from")
 	slurmFlags := addSlurmFlags(fs, "mvc-cifar27")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	o := reproduce.Options{Profile: *profile, Out: *out, Stdout: stdout}
+	if *rebuild != "" {
+		for name := range strings.SplitSeq(*rebuild, ",") {
+			o.RebuildCheckpoints = append(o.RebuildCheckpoints, strings.TrimSpace(name))
+		}
+	}
 	if *only != "" {
 		for name := range strings.SplitSeq(*only, ",") {
 			o.Only = append(o.Only, strings.TrimSpace(name))
