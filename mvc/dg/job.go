@@ -169,7 +169,7 @@ func (j Job) chainInits(specs []RunSpec) (notes []string, err error) {
 	store := Store{Dir: j.StoreDir()}
 	ready := map[string]bool{} // by CIFAR-27 run: each serves its model's runs of every source and seed
 	fresh := 0
-	var missing, freshInits []string
+	var missing, freshInits, freshDirs []string
 	models := map[string]string{} // CIFAR-27 run -> its model
 	for i := range specs {
 		s := &specs[i]
@@ -198,6 +198,7 @@ func (j Job) chainInits(specs []RunSpec) (notes []string, err error) {
 			}
 			if !slices.Contains(freshInits, s.Init) {
 				freshInits = append(freshInits, s.Init)
+				freshDirs = append(freshDirs, filepath.ToSlash(filepath.Join(j.Out, s.Init)))
 			}
 			s.Init, s.InitSettings = "", ""
 			fresh++
@@ -209,9 +210,9 @@ func (j Job) chainInits(specs []RunSpec) (notes []string, err error) {
 			len(missing), j.Profile, filepath.ToSlash(j.Out), strings.Join(missing, ", "), j.Profile, filepath.ToSlash(j.Out), rebuildFlag(j.Out, missing, models))
 	}
 	if fresh > 0 {
-		notes = append(notes, fmt.Sprintf("%d of %d runs start from fresh weights: their model's CIFAR-27 run (%s) is not there; "+
+		notes = append(notes, fmt.Sprintf("%d of %d runs start from fresh weights: their model's CIFAR-27 checkpoint is not there (%s); "+
 			"`go run ./mvc/cmd/mvc reproduce --profile %s --out %s --only train_cifar27%s` makes it",
-			fresh, len(specs), strings.Join(freshInits, ", "), j.Profile, filepath.ToSlash(j.Out), rebuildFlag(j.Out, freshInits, models)))
+			fresh, len(specs), strings.Join(freshDirs, ", "), j.Profile, filepath.ToSlash(j.Out), rebuildFlag(j.Out, freshInits, models)))
 	}
 	return notes, nil
 }
