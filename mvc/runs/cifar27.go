@@ -341,6 +341,7 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 	}
 	// Rebuilt checkpoints come first: the runs later steps start from wait for them.
 	var todo, rebuild []CIFAR27Run
+	isRebuild := map[string]bool{}
 	done := 0
 	for _, run := range plan {
 		dir := filepath.Join(runsDir, run.Name)
@@ -350,6 +351,7 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 		}
 		if finished && opts.rebuilds(run.Spec.Model) && !hasCheckpoint(dir) {
 			rebuild = append(rebuild, run)
+			isRebuild[run.Name] = true
 			continue
 		}
 		if !finished {
@@ -369,10 +371,6 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 	if len(rebuild) > 0 {
 		fmt.Fprintf(log, "  %d finished runs have no checkpoint and are trained again to make it (in %s), then checked against their history\n",
 			len(rebuild), filepath.Join(runsDir, RebuildDir))
-	}
-	isRebuild := map[string]bool{}
-	for _, run := range rebuild {
-		isRebuild[run.Name] = true
 	}
 	todo = append(rebuild, todo...)
 	fmt.Fprintf(log, "  %s; %s; %d runs, %d at a time\n", p.Description, trainSet.Provenance, len(plan), jobs)

@@ -75,7 +75,9 @@ func TestCIFAR27Plan(t *testing.T) {
 
 // TestFineTuneCIFAR27 runs the smoke step on generated images with CIFAR-27's 27 classes, twice:
 // the second call trains nothing and reports every run through After.
-func TestFineTuneCIFAR27(t *testing.T) {
+// fake27Classes is a small stand-in for CIFAR-27: 270 SYN images relabelled into 27 classes.
+func fake27Classes(t *testing.T) *data.Dataset {
+	t.Helper()
 	syn, err := data.Load("syn", "train", data.DomainOptions{N: 270, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +90,11 @@ func TestFineTuneCIFAR27(t *testing.T) {
 	for i := range fake.ClassNames {
 		fake.ClassNames[i] = string(rune('a' + i%26))
 	}
+	return &fake
+}
+
+func TestFineTuneCIFAR27(t *testing.T) {
+	fake := fake27Classes(t)
 	p, _ := LookupCIFAR27("smoke")
 	dir := filepath.Join(t.TempDir(), CIFAR27RunsDir)
 	var log bytes.Buffer
@@ -100,7 +107,7 @@ func TestFineTuneCIFAR27(t *testing.T) {
 		_, err := Open(d)
 		return err
 	}}
-	n, err := FineTuneCIFAR27(context.Background(), dir, p, &fake, opts)
+	n, err := FineTuneCIFAR27(context.Background(), dir, p, fake, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +143,7 @@ func TestFineTuneCIFAR27(t *testing.T) {
 	}
 	seen = nil
 	log.Reset()
-	if n, err = FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 0 || len(seen) != 2 {
+	if n, err = FineTuneCIFAR27(context.Background(), dir, p, fake, opts); err != nil || n != 0 || len(seen) != 2 {
 		t.Errorf("second pass: trained %d, err %v, After saw %v; want 0, nil, both runs", n, err, seen)
 	}
 	if !strings.Contains(log.String(), "done before") {
@@ -146,7 +153,7 @@ func TestFineTuneCIFAR27(t *testing.T) {
 	// A changed learning rate makes the finished runs stale: moved aside (kept), retrained.
 	p.LearningRates = map[string]float64{zoo.DigitNet: 0.002}
 	log.Reset()
-	if n, err = FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 2 {
+	if n, err = FineTuneCIFAR27(context.Background(), dir, p, fake, opts); err != nil || n != 2 {
 		t.Fatalf("after changing the learning rate: trained %d, err %v; want 2\n%s", n, err, log.String())
 	}
 	if !strings.Contains(log.String(), "learning_rate is 0.001, this run's 0.002") {
@@ -162,7 +169,7 @@ func TestFineTuneCIFAR27(t *testing.T) {
 	}
 	// More epochs continue the finished runs from their checkpoints.
 	p.Epochs = 2
-	if n, err = FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 2 {
+	if n, err = FineTuneCIFAR27(context.Background(), dir, p, fake, opts); err != nil || n != 2 {
 		t.Fatalf("after raising the epochs: trained %d, err %v; want 2", n, err)
 	}
 	if s, _ = Finished(filepath.Join(dir, p.Plan()[0].Name)); s.Epochs != 2 || len(s.History) != 2 {
@@ -177,23 +184,12 @@ func TestFineTuneCIFAR27(t *testing.T) {
 // again to get the checkpoints back only when asked, checks the new history against the
 // committed one, and refuses a run whose history differs.
 func TestFineTuneCIFAR27RebuildCheckpoints(t *testing.T) {
-	syn, err := data.Load("syn", "train", data.DomainOptions{N: 270, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake := *syn
-	fake.Name, fake.ClassNames = "27 classes", make([]string, 27)
-	for i := range fake.Labels {
-		fake.Labels[i] = i % 27
-	}
-	for i := range fake.ClassNames {
-		fake.ClassNames[i] = string(rune('a' + i%26))
-	}
+	fake := fake27Classes(t)
 	p, _ := LookupCIFAR27("smoke")
 	dir := filepath.Join(t.TempDir(), CIFAR27RunsDir)
 	var log bytes.Buffer
 	opts := FineTuneOptions{Jobs: 1, Log: &log}
-	if _, err := FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil {
+	if _, err := FineTuneCIFAR27(context.Background(), dir, p, fake, opts); err != nil {
 		t.Fatal(err)
 	}
 	bare, withNeuRN := filepath.Join(dir, p.Plan()[0].Name), filepath.Join(dir, p.Plan()[1].Name)
@@ -209,14 +205,14 @@ func TestFineTuneCIFAR27RebuildCheckpoints(t *testing.T) {
 	result, _ := os.ReadFile(filepath.Join(bare, train.ResultFile))
 
 	// Not asked: both runs count as done and keep no checkpoint.
-	if n, err := FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 0 {
+	if n, err := FineTuneCIFAR27(context.Background(), dir, p, fake, opts); err != nil || n != 0 {
 		t.Fatalf("without RebuildCheckpoints: trained %d, err %v; want 0, nil", n, err)
 	}
 	if hasCheckpoint(bare) {
 		t.Fatal("a checkpoint appeared without RebuildCheckpoints")
 	}
 	opts.RebuildCheckpoints = []string{"resnet18"}
-	if _, err := FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err == nil || !strings.Contains(err.Error(), `"resnet18" is not a model`) {
+	if _, err := FineTuneCIFAR27(context.Background(), dir, p, fake, opts); err == nil || !strings.Contains(err.Error(), `"resnet18" is not a model`) {
 		t.Errorf("rebuilding a model the profile does not train: %v", err)
 	}
 
@@ -224,7 +220,7 @@ func TestFineTuneCIFAR27RebuildCheckpoints(t *testing.T) {
 	// bit (the wall times in its history differ), the summary is untouched.
 	opts.RebuildCheckpoints = []string{zoo.DigitNet}
 	log.Reset()
-	if n, err := FineTuneCIFAR27(context.Background(), dir, p, &fake, opts); err != nil || n != 2 {
+	if n, err := FineTuneCIFAR27(context.Background(), dir, p, fake, opts); err != nil || n != 2 {
 		t.Fatalf("rebuilding: trained %d, err %v; want 2, nil\n%s", n, err, log.String())
 	}
 	got, err := train.LoadCheckpoint(filepath.Join(bare, train.CheckpointFile))
@@ -263,7 +259,7 @@ func TestFineTuneCIFAR27RebuildCheckpoints(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bare, train.ResultFile), changed, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = FineTuneCIFAR27(context.Background(), dir, p, &fake, opts)
+	_, err = FineTuneCIFAR27(context.Background(), dir, p, fake, opts)
 	if err == nil || !strings.Contains(err.Error(), "differs from the finished one") || !strings.Contains(err.Error(), "epoch 1") {
 		t.Errorf("rebuilding against a changed history: %v", err)
 	}

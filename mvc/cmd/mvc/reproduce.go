@@ -40,12 +40,7 @@ func runReproduce(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	o := reproduce.Options{Profile: *profile, Out: *out, Stdout: stdout}
-	if *rebuild != "" {
-		for name := range strings.SplitSeq(*rebuild, ",") {
-			o.RebuildCheckpoints = append(o.RebuildCheckpoints, strings.TrimSpace(name))
-		}
-	}
+	o := reproduce.Options{Profile: *profile, Out: *out, Stdout: stdout, RebuildCheckpoints: splitList(*rebuild)}
 	if *only != "" {
 		for name := range strings.SplitSeq(*only, ",") {
 			o.Only = append(o.Only, strings.TrimSpace(name))
