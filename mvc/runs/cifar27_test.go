@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,13 +69,24 @@ func TestCIFAR27Plan(t *testing.T) {
 	if s := p.Settings(zoo.VGG19); !strings.HasPrefix(s, "width 0.5,") {
 		t.Errorf("Settings(vgg19) = %q, want width 0.5", s)
 	}
+	// Xception's epoch cap replaces the profile's in its settings and its training; the others keep 40.
+	for model, want := range map[string]int{zoo.Xception: 15, zoo.DenseNet121: 40} {
+		if s := p.Settings(model); !strings.Contains(s, fmt.Sprintf(", <= %d epochs,", want)) {
+			t.Errorf("Settings(%s) = %q, want <= %d epochs", model, s, want)
+		}
+		cfg, err := p.runConfig(t.TempDir(), CIFAR27Run{Spec: Spec{Model: model, Width: 0.25, Classes: 27, Size: 32, Seed: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.MaxEpochs != want {
+			t.Errorf("%s trains for at most %d epochs, want %d", model, cfg.MaxEpochs, want)
+		}
+	}
 	if _, err := LookupCIFAR27("huge"); !errors.Is(err, mvc.ErrInput) {
 		t.Errorf("LookupCIFAR27(huge): %v, want an input error", err)
 	}
 }
 
-// TestFineTuneCIFAR27 runs the smoke step on generated images with CIFAR-27's 27 classes, twice:
-// the second call trains nothing and reports every run through After.
 // fake27Classes is a small stand-in for CIFAR-27: 270 SYN images relabelled into 27 classes.
 func fake27Classes(t *testing.T) *data.Dataset {
 	t.Helper()
@@ -93,6 +105,8 @@ func fake27Classes(t *testing.T) *data.Dataset {
 	return &fake
 }
 
+// TestFineTuneCIFAR27 runs the smoke step on generated images with CIFAR-27's 27 classes, twice:
+// the second call trains nothing and reports every run through After.
 func TestFineTuneCIFAR27(t *testing.T) {
 	fake := fake27Classes(t)
 	p, _ := LookupCIFAR27("smoke")
