@@ -7,10 +7,10 @@ import (
 )
 
 func init() {
-	register(60, dg.Table1Name,
+	registerTraining(60, dg.Table1Name,
 		"Table 1: models +- NeuRN (+ RandConv) fine-tuned on one digit domain, tested on the others (runs in <out>/dg/table1)",
 		func(c *Context) error { return reproduceDG(c, "table1") })
-	register(61, dg.ProtocolTableName,
+	registerTraining(61, dg.ProtocolTableName,
 		"the literature's digits protocol: DigitNet on MNIST-10K, ERM / NeuRN / RandConv, published numbers beside (runs in <out>/dg/digits-protocol)",
 		func(c *Context) error { return reproduceDG(c, "protocol") })
 }
@@ -24,7 +24,8 @@ func reproduceDG(c *Context, experiment string) error {
 	if err != nil {
 		return err
 	}
-	j := dg.Job{Experiment: experiment, Profile: c.Profile, Out: c.Out, Log: c.Stdout, Watchdog: &train.Watchdog{}, FreshInit: fresh}
+	j := dg.Job{Experiment: experiment, Profile: c.Profile, Out: c.Out, Log: c.Stdout, Watchdog: &train.Watchdog{}, FreshInit: fresh,
+		Heartbeat: c.Heartbeat}
 	paths, err := j.Run(c.Ctx, c.Backend)
 	if err != nil {
 		return err

@@ -60,6 +60,8 @@ type Context struct {
 	Stdout io.Writer
 	// RebuildCheckpoints is Options.RebuildCheckpoints.
 	RebuildCheckpoints []string
+	// Heartbeat is Options.Heartbeat.
+	Heartbeat io.Writer
 }
 
 // Wrote reports written files on the step's output.
@@ -74,9 +76,12 @@ type Step struct {
 	// Name identifies the step (usually the figure's file name without extension).
 	Name string
 	// What describes the step in one line.
-	What  string
-	order int
-	run   func(c *Context) error
+	What string
+	// Trains tells whether the step trains models (resumable, for minutes to days): "mvc
+	// reproduce" runs the steps in a supervised child process when one of these is among them.
+	Trains bool
+	order  int
+	run    func(c *Context) error
 }
 
 var steps []Step
@@ -92,6 +97,18 @@ func register(order int, name, what string, run func(c *Context) error) {
 	}
 	steps = append(steps, Step{Name: name, What: what, order: order, run: run})
 	sort.SliceStable(steps, func(i, j int) bool { return steps[i].order < steps[j].order })
+}
+
+// registerTraining adds a step that trains models (Step.Trains).
+func registerTraining(order int, name, what string, run func(c *Context) error) {
+	register(order, name, what, run)
+	steps[slices.IndexFunc(steps, func(s Step) bool { return s.Name == name })].Trains = true
+}
+
+// Trains tells whether the steps named in only (all steps when empty) include one that trains
+// models.
+func Trains(only []string) bool {
+	return slices.ContainsFunc(steps, func(s Step) bool { return s.Trains && (len(only) == 0 || slices.Contains(only, s.Name)) })
 }
 
 // Steps lists the steps in the order they run.
@@ -113,6 +130,9 @@ type Options struct {
 	// missing checkpoints back by the train_cifar27 step (runs.FineTuneOptions.RebuildCheckpoints):
 	// a clone has the runs' summaries but not the checkpoints Table 1 starts from.
 	RebuildCheckpoints []string
+	// Heartbeat, when set, receives the training steps' step heartbeats (train.Config.Heartbeat)
+	// for a supervising process (package supervise).
+	Heartbeat io.Writer
 }
 
 // Run runs the steps of a profile in order (or only those named), each reporting what it wrote.
@@ -147,7 +167,8 @@ func Run(ctx context.Context, o Options) error {
 	}
 	fmt.Fprintf(o.Stdout, "mvc reproduce: profile %s (%s), backend %s, output %s\n",
 		o.Profile, Profiles[o.Profile], mvc.ChooseBackend().Config, o.Out)
-	c := &Context{Ctx: ctx, Profile: o.Profile, Out: o.Out, Backend: o.Backend, Stdout: o.Stdout, RebuildCheckpoints: o.RebuildCheckpoints}
+	c := &Context{Ctx: ctx, Profile: o.Profile, Out: o.Out, Backend: o.Backend, Stdout: o.Stdout, RebuildCheckpoints: o.RebuildCheckpoints,
+		Heartbeat: o.Heartbeat}
 	start := time.Now()
 	for _, s := range steps {
 		if len(o.Only) > 0 && !slices.Contains(o.Only, s.Name) {

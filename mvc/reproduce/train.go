@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register(30, "train_cifar27",
+	registerTraining(30, "train_cifar27",
 		"fine-tune the models later figures need on CIFAR-27 (checkpoints in <out>/runs)", reproduceTrainCIFAR27)
 }
 
@@ -38,7 +38,7 @@ func reproduceTrainCIFAR27(c *Context) error {
 		return nil
 	}
 	_, err = runs.FineTuneCIFAR27(c.Ctx, filepath.Join(c.Out, runs.CIFAR27RunsDir), p, trainSet, runs.FineTuneOptions{
-		Backend: c.Backend, Log: c.Stdout, RebuildCheckpoints: c.RebuildCheckpoints,
+		Backend: c.Backend, Log: c.Stdout, RebuildCheckpoints: c.RebuildCheckpoints, Heartbeat: c.Heartbeat,
 		After: func(dir string, run runs.CIFAR27Run, trained bool) error {
 			if trained {
 				// A rebuilt checkpoint (--rebuild-checkpoints) leaves the run's metrics and

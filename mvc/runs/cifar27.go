@@ -297,6 +297,9 @@ type FineTuneOptions struct {
 	Log io.Writer
 	// Lease is the claims' lease (0: claim.DefaultLease).
 	Lease time.Duration
+	// Heartbeat, when set, receives the runs' step heartbeats (train.Config.Heartbeat) for a
+	// supervising process (package supervise); with Jobs > 1 their lines interleave.
+	Heartbeat io.Writer
 	// After, when set, is called for every run of the plan that is finished, whether trained
 	// now or before (trained tells which), e.g. to export its kernels.
 	After func(dir string, run CIFAR27Run, trained bool) error
@@ -413,7 +416,7 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 			run := todo[n]
 			dir := filepath.Join(runsDir, run.Name)
 			if isRebuild[run.Name] {
-				if err := p.rebuildCheckpoint(ctx, backend, runsDir, run, trainSet, log); err != nil {
+				if err := p.rebuildCheckpoint(ctx, backend, runsDir, run, trainSet, log, opts.Heartbeat); err != nil {
 					return err
 				}
 			} else if _, stale, err := p.current(dir, run, trainSet); err != nil {
@@ -426,7 +429,7 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 				fmt.Fprintf(log, "  %s: the run there (%s) moved to %s\n", run.Name, stale, moved)
 			}
 			if !isRebuild[run.Name] {
-				if err := fineTuneOne(ctx, backend, dir, run, p, trainSet, log); err != nil {
+				if err := fineTuneOne(ctx, backend, dir, run, p, trainSet, log, opts.Heartbeat); err != nil {
 					return err
 				}
 			}
@@ -456,7 +459,7 @@ func FineTuneCIFAR27(ctx context.Context, runsDir string, p CIFAR27Profile, trai
 // an interrupted rebuild there) and, when its per-epoch history matches the finished run's
 // number for number, moves its checkpoint into the run's directory.
 func (p CIFAR27Profile) rebuildCheckpoint(ctx context.Context, backend compute.Backend, runsDir string, run CIFAR27Run,
-	trainSet *data.Dataset, log io.Writer) error {
+	trainSet *data.Dataset, log, heartbeat io.Writer) error {
 	dir := filepath.Join(runsDir, run.Name)
 	want, ok := Finished(dir)
 	if !ok {
@@ -474,7 +477,7 @@ func (p CIFAR27Profile) rebuildCheckpoint(ctx context.Context, backend compute.B
 		finished = false
 	}
 	if !finished {
-		if err := fineTuneOne(ctx, backend, scratch, run, p, trainSet, log); err != nil {
+		if err := fineTuneOne(ctx, backend, scratch, run, p, trainSet, log, heartbeat); err != nil {
 			return err
 		}
 	}
@@ -575,9 +578,10 @@ func moveAside(runsDir, name string) (string, error) {
 	return to, nil
 }
 
-// fineTuneOne trains (or resumes) one run of the step.
+// fineTuneOne trains (or resumes) one run of the step, logging to log and sending its step
+// heartbeats to heartbeat (nil: none).
 func fineTuneOne(ctx context.Context, backend compute.Backend, dir string, run CIFAR27Run, p CIFAR27Profile,
-	trainSet *data.Dataset, log io.Writer) error {
+	trainSet *data.Dataset, log, heartbeat io.Writer) error {
 	cfg, err := p.runConfig(dir, run)
 	if err != nil {
 		return err
@@ -585,6 +589,7 @@ func fineTuneOne(ctx context.Context, backend compute.Backend, dir string, run C
 	_, statErr := os.Stat(filepath.Join(dir, train.CheckpointFile))
 	cfg.Resume = statErr == nil
 	cfg.Progress = mvc.PrefixWriter{Prefix: "  " + run.Name + ": ", W: log}
+	cfg.Heartbeat = heartbeat
 	start := time.Now()
 	res, err := train.Run(ctx, backend, cfg, trainSet, nil)
 	if err != nil {

@@ -111,9 +111,9 @@ func TestFineTuneCIFAR27(t *testing.T) {
 	fake := fake27Classes(t)
 	p, _ := LookupCIFAR27("smoke")
 	dir := filepath.Join(t.TempDir(), CIFAR27RunsDir)
-	var log bytes.Buffer
+	var log, heartbeat bytes.Buffer
 	var seen []string
-	opts := FineTuneOptions{Jobs: 1, Log: &log, After: func(d string, run CIFAR27Run, trained bool) error {
+	opts := FineTuneOptions{Jobs: 1, Log: &log, Heartbeat: &heartbeat, After: func(d string, run CIFAR27Run, trained bool) error {
 		seen = append(seen, run.Name)
 		if !trained {
 			return nil
@@ -128,6 +128,15 @@ func TestFineTuneCIFAR27(t *testing.T) {
 	if n != 2 || len(seen) != 2 {
 		t.Fatalf("first pass trained %d runs, After saw %v; want 2 and 2\n%s", n, seen, log.String())
 	}
+	// A supervisor hears every training step begin and end: 3 steps per run, 2 runs.
+	if lines := strings.Count(heartbeat.String(), "\n"); lines < 12 {
+		t.Errorf("%d heartbeat lines for 2 runs of 3 steps, want at least 12:\n%s", lines, heartbeat.String())
+	}
+	other := p
+	other.EpochCaps = map[string]int{zoo.DigitNet: 5}
+	if err := other.Current(filepath.Join(dir, p.Plan()[0].Name), p.Plan()[0].Spec); err == nil {
+		t.Error("Current with a higher epoch cap for the model: no error")
+	}
 	for _, run := range p.Plan() {
 		if _, ok := Finished(filepath.Join(dir, run.Name)); !ok {
 			t.Errorf("%s is not finished", run.Name)
@@ -137,7 +146,7 @@ func TestFineTuneCIFAR27(t *testing.T) {
 	if err := p.Current(filepath.Join(dir, first.Name), first.Spec); err != nil {
 		t.Errorf("Current: %v", err)
 	}
-	other := p
+	other = p
 	other.LearningRate = 0.01
 	if err := other.Current(filepath.Join(dir, first.Name), first.Spec); err == nil || !strings.Contains(err.Error(), "learning rate 0.001") {
 		t.Errorf("Current with another learning rate: %v", err)

@@ -28,7 +28,7 @@ import (
 const testMainEnvVar = "MVC_TEST_AS_MAIN"
 
 func init() {
-	if os.Getenv(testMainEnvVar) == "1" && os.Getenv(workerEnvVar) == "" && os.Getenv(dgWorkerEnvVar) == "" {
+	if os.Getenv(testMainEnvVar) == "1" && os.Getenv(workerEnvVar) == "" && os.Getenv(dgWorkerEnvVar) == "" && os.Getenv(reproduceWorkerEnvVar) == "" {
 		mvc.AbortOnCrash()
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
@@ -186,6 +186,57 @@ func TestWorkerExitCodes(t *testing.T) {
 	} {
 		if got := workerExit("train", c.err); got != c.want {
 			t.Errorf("workerExit(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+}
+
+// TestReproduceRestartsCrashedChild kills (-9) the child process of a supervised "mvc reproduce"
+// as soon as it starts, as a fault inside the pure-Go backend would end it: the supervisor starts
+// another, which trains the CIFAR-27 step's runs to the end, and the command succeeds.
+func TestReproduceRestartsCrashedChild(t *testing.T) {
+	if _, err := loadData("cifar27", "train", 10, 1); err != nil {
+		t.Skipf("CIFAR-27 not available: %v", err)
+	}
+	dir := t.TempDir()
+	sup := exec.Command(os.Args[0], "reproduce", "--profile", "smoke", "--only", "train_cifar27", "--out", dir)
+	sup.Env = append(os.Environ(), testMainEnvVar+"=1", "MVC_CACHE="+t.TempDir())
+	var stdout strings.Builder
+	sup.Stdout = &stdout
+	stderr, err := sup.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sup.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sup.Process.Kill() }()
+	started := regexp.MustCompile(`started training process (\d+) \(attempt (\d+)\)`)
+	var log strings.Builder
+	attempts := 0
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		log.WriteString(sc.Text() + "\n")
+		m := started.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		attempts++
+		if m[2] == "1" {
+			pid, _ := strconv.Atoi(m[1])
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatalf("killing the first child %d: %v", pid, err)
+			}
+		}
+	}
+	if err := sup.Wait(); err != nil {
+		t.Fatalf("supervised reproduce after its child was killed: %v\n%s\n%s", err, log.String(), stdout.String())
+	}
+	if attempts != 2 {
+		t.Errorf("%d child processes started, want 2 (the killed one and its replacement):\n%s", attempts, log.String())
+	}
+	for _, name := range []string{"cifar27-digitnet-smoke", "cifar27-digitnet-neurn3-smoke"} {
+		if _, ok := runs.Finished(filepath.Join(dir, runs.CIFAR27RunsDir, name)); !ok {
+			t.Errorf("%s not finished after the restart:\n%s", name, stdout.String())
 		}
 	}
 }

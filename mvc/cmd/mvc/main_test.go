@@ -180,6 +180,10 @@ func TestReproduceSmoke(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
+	// Its steps train models, so they run in a supervised child process.
+	if !strings.Contains(stderr, "started training process") {
+		t.Errorf("reproduce with training steps ran unsupervised:\n%s", stderr)
+	}
 	for _, name := range []string{"neurn_examples.png", "neurn_examples.svg"} {
 		st, err := os.Stat(filepath.Join(dir, name))
 		if err != nil || st.Size() < 1000 {
@@ -219,6 +223,9 @@ func TestReproduceSmokeDefaultOut(t *testing.T) {
 	code, _, stderr := runMVC("reproduce", "--profile", "smoke", "--only", "neurn_examples")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stderr, "started training process") {
+		t.Errorf("reproduce --only neurn_examples (no training) started a supervised child:\n%s", stderr)
 	}
 	if _, err := os.Stat(filepath.Join(reproduce.SmokeOut, "neurn_examples.png")); err != nil {
 		t.Errorf("the smoke profile did not write into %s: %v", reproduce.SmokeOut, err)
