@@ -159,3 +159,18 @@ func TestInitialKernelsWidth(t *testing.T) {
 		t.Errorf("initial MobileNetV2 kernels: shape %v (want %d filters), trained %v, source %q", k.Shape, want, k.Trained, k.Source)
 	}
 }
+
+// TestKernelWordsNameEveryRun: when every model's kernels are trained, the captions still say
+// which run each set comes from and how far it trained, so a short run is not hidden.
+func TestKernelWordsNameEveryRun(t *testing.T) {
+	r := &Result{Models: []*Kernels{
+		{Name: "digitnet", Trained: true, Source: "kernels fine-tuned on CIFAR-27 (cifar27-digitnet-quick, width 0.25, 40 epochs, best validation accuracy 0.495)"},
+		{Name: "xception", Trained: true, Source: "kernels fine-tuned on CIFAR-27 (cifar27-xception-quick, width 0.25, 3 epochs, best validation accuracy 0.304)"},
+	}}
+	w := r.kernelWords()
+	for _, want := range []string{"cifar27-digitnet-quick", "40 epochs", "cifar27-xception-quick", "3 epochs"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("kernelWords() = %q, want it to name %q", w, want)
+		}
+	}
+}

@@ -44,7 +44,9 @@ func (r *Result) kernelWords() string {
 		}
 		return w
 	case untrained == 0:
-		return "first-convolution kernels fine-tuned on CIFAR-27"
+		// Each run's epochs and accuracy, so that a reader can tell a well-trained kernel set
+		// from a short or early-stopped one.
+		return "first-convolution kernels fine-tuned on CIFAR-27, per model: " + r.KernelSources()
 	default:
 		return fmt.Sprintf("%d models with kernels fine-tuned on CIFAR-27 and %d with untrained (initial) kernels (no checkpoint): %s", trained, untrained, r.KernelSources())
 	}
