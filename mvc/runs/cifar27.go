@@ -146,7 +146,7 @@ var quickWidths = map[string]float64{zoo.MobileNetV2: 0.5, zoo.NASNetMobile: 0.5
 
 // quickEpochCaps are the quick profile's departures from its cap of 40 epochs. Xception is the
 // slowest model of the step: trained two at a time beside other runs on 2 cores, its epochs took
-// 6-21 minutes, NASNetMobile's at width 0.5 about 1, so 40 epochs would cost its pair 4-14 hours,
+// 6-21 minutes, NASNetMobile's at width 0.5 1.5-4, so 40 epochs would cost its pair 4-14 hours,
 // beyond the few hours the whole step should take. It learns fast: an interrupted run had reached
 // 0.467 validation accuracy (training 0.52) at its seventh epoch, still rising. The quick Table 1
 // caps every run at 15 epochs too.
